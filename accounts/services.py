@@ -1,0 +1,95 @@
+"""Writes to end users, roles and permissions."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Permission, Role, TenantUser
+from apis.models import ResourceServer
+from core.exceptions import Conflict
+from tenants.models import Tenant
+
+USER_FIELDS = (
+    "email", "email_verified", "name", "given_name", "family_name", "nickname", "picture",
+    "app_metadata", "user_metadata", "blocked",
+)
+
+
+@transaction.atomic
+def user_create(*, tenant: Tenant, email: str, password: str, **fields) -> TenantUser:
+    """A user of the tenant's database; the password is hashed with Django's hasher."""
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if not password:
+        raise ValidationError({"password": "A password is required."})
+    if TenantUser.objects.for_tenant(tenant).filter(email__iexact=email).exists():
+        raise Conflict("The user already exists.")
+    user = TenantUser(tenant=tenant, email=email, **fields)
+    user.set_password(password)
+    user.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict("The user already exists.") from exc
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: TenantUser, password: str | None = None, **fields) -> TenantUser:
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    user.full_clean(validate_constraints=False)
+    user.save()
+    return user
+
+
+def user_record_login(*, user: TenantUser) -> None:
+    TenantUser.objects.filter(pk=user.pk).update(last_login=timezone.now())
+
+
+@transaction.atomic
+def role_create(*, tenant: Tenant, name: str, description: str = "") -> Role:
+    role = Role(tenant=tenant, name=name, description=description)
+    role.full_clean(validate_constraints=False)
+    if Role.objects.for_tenant(tenant).filter(name=name).exists():
+        raise Conflict("A role with this name already exists.")
+    role.save()
+    return role
+
+
+def _check_permission(resource_server: ResourceServer, permission_name: str) -> None:
+    if permission_name not in resource_server.scope_values:
+        raise ValidationError(
+            f'Permission "{permission_name}" is not a scope of API {resource_server.identifier}.'
+        )
+
+
+@transaction.atomic
+def permissions_add(
+    *, resource_server: ResourceServer, permission_names: list[str], user: TenantUser | None = None,
+    role: Role | None = None,
+) -> None:
+    """Give a user or a role some of an API's scopes (RBAC)."""
+    owner = user or role
+    if owner is None or owner.tenant_id != resource_server.tenant_id:
+        raise ValidationError("Permissions join a user or role and an API of the same tenant.")
+    for name in permission_names:
+        _check_permission(resource_server, name)
+        Permission.objects.get_or_create(
+            tenant_id=resource_server.tenant_id, resource_server=resource_server, permission_name=name,
+            user=user, role=role,
+        )
+
+
+@transaction.atomic
+def user_roles_add(*, user: TenantUser, roles: list[Role]) -> None:
+    if any(r.tenant_id != user.tenant_id for r in roles):
+        raise ValidationError("A user can only hold roles of their own tenant.")
+    user.roles.add(*roles)

@@ -1,0 +1,152 @@
+"""APIs (Auth0 "resource servers"): the audiences a tenant issues JWTs for (SPEC sections 2, 3, 5)."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core import crypto
+from core.models import TenantOwnedModel
+
+MAX_TOKEN_LIFETIME = 2_592_000
+DEFAULT_TOKEN_LIFETIME = 86_400
+DEFAULT_TOKEN_LIFETIME_FOR_WEB = 7_200
+MIN_SIGNING_SECRET_LENGTH = 32  # characters; a generated secret carries 256 random bits
+
+
+def new_public_id() -> str:
+    return secrets.token_hex(12)
+
+
+def validate_scopes(value) -> None:
+    """`scopes` is Auth0's list of {value, description}; values are unique and 1-280 characters."""
+    if not isinstance(value, list):
+        raise ValidationError("Scopes must be a list of {value, description} objects.")
+    seen = set()
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            raise ValidationError("Each scope must be an object with a string `value`.")
+        scope = item["value"]
+        if not 1 <= len(scope) <= 280 or any(c.isspace() for c in scope):
+            raise ValidationError(f'Scope "{scope}" must be 1 to 280 characters without spaces.')
+        if not isinstance(item.get("description", ""), str) or len(item.get("description", "")) > 500:
+            raise ValidationError(f'The description of scope "{scope}" must be text of at most 500 characters.')
+        if scope in seen:
+            raise ValidationError(f'Scope "{scope}" is listed twice.')
+        seen.add(scope)
+
+
+class ResourceServer(TenantOwnedModel):
+    """An API a tenant registered; its `identifier` is the `aud` of the JWTs issued for it."""
+
+    class SigningAlg(models.TextChoices):
+        RS256 = "RS256"
+        PS256 = "PS256"
+        ES256 = "ES256"
+        HS256 = "HS256"
+
+    class TokenDialect(models.TextChoices):
+        ACCESS_TOKEN = "access_token"
+        ACCESS_TOKEN_AUTHZ = "access_token_authz"
+        RFC9068_PROFILE = "rfc9068_profile"
+        RFC9068_PROFILE_AUTHZ = "rfc9068_profile_authz"
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=200)
+    identifier = models.CharField(
+        max_length=600, help_text="The `audience` value. Cannot be changed once the API is created."
+    )
+    signing_alg = models.CharField(max_length=5, choices=SigningAlg, default=SigningAlg.RS256)
+    signing_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_signing_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_signing_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = models.JSONField(default=list, blank=True, validators=[validate_scopes])
+    token_lifetime = models.PositiveIntegerField(
+        default=DEFAULT_TOKEN_LIFETIME, validators=[MinValueValidator(1), MaxValueValidator(MAX_TOKEN_LIFETIME)]
+    )
+    token_lifetime_for_web = models.PositiveIntegerField(
+        default=DEFAULT_TOKEN_LIFETIME_FOR_WEB,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TOKEN_LIFETIME)],
+    )
+    allow_offline_access = models.BooleanField(default=False)
+    skip_consent_for_verifiable_first_party_clients = models.BooleanField(default=True)
+    enforce_policies = models.BooleanField(default=False, help_text="RBAC: limit users' scopes to their permissions.")
+    token_dialect = models.CharField(max_length=24, choices=TokenDialect, default=TokenDialect.ACCESS_TOKEN)
+    is_system = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = "API"
+        verbose_name_plural = "APIs"
+        ordering = ["tenant", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "identifier"], name="apis_resourceserver_identifier_per_tenant"),
+            models.CheckConstraint(condition=~Q(identifier=""), name="apis_resourceserver_identifier_not_empty"),
+            models.CheckConstraint(
+                condition=Q(signing_alg__in=["RS256", "PS256", "ES256", "HS256"]),
+                name="apis_resourceserver_signing_alg_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(signing_alg="HS256") | ~Q(signing_secret_encrypted=""),
+                name="apis_resourceserver_hs256_has_secret",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_lifetime__gte=1, token_lifetime__lte=MAX_TOKEN_LIFETIME),
+                name="apis_resourceserver_token_lifetime_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_lifetime_for_web__gte=1, token_lifetime_for_web__lte=MAX_TOKEN_LIFETIME),
+                name="apis_resourceserver_token_lifetime_for_web_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    token_dialect__in=["access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"]
+                ),
+                name="apis_resourceserver_token_dialect_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.identifier})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_identifier = instance.__dict__.get("identifier")
+        return instance
+
+    def clean(self) -> None:
+        loaded = getattr(self, "_loaded_identifier", None)
+        if self.pk and loaded is not None and loaded != self.identifier:
+            raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})
+        if self.token_lifetime_for_web and self.token_lifetime and self.token_lifetime_for_web > self.token_lifetime:
+            raise ValidationError(
+                {"token_lifetime_for_web": "The lifetime for web flows cannot be greater than the token lifetime."}
+            )
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.signing_alg == self.SigningAlg.HS256
+
+    @property
+    def signing_secret(self) -> str:
+        return crypto.decrypt(self.signing_secret_encrypted) if self.signing_secret_encrypted else ""
+
+    @property
+    def previous_signing_secret(self) -> str:
+        if not self.previous_signing_secret_encrypted:
+            return ""
+        return crypto.decrypt(self.previous_signing_secret_encrypted)
+
+    @property
+    def scope_values(self) -> list[str]:
+        return [s["value"] for s in self.scopes]
+
+    @property
+    def adds_permissions(self) -> bool:
+        return self.token_dialect.endswith("_authz")
+
+    @property
+    def is_rfc9068(self) -> bool:
+        return self.token_dialect.startswith("rfc9068")

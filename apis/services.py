@@ -1,0 +1,135 @@
+"""Writes to APIs (resource servers): the single path for the admin, the commands and the API."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apis.errors import ResourceServerConflict, SystemResourceServerError
+from apis.models import MIN_SIGNING_SECRET_LENGTH, ResourceServer
+from core import crypto
+from tenants.models import Tenant
+from tenants.services import signing_key_chain_ensure
+
+_UNSET = object()
+UPDATABLE_FIELDS = (
+    "name",
+    "signing_alg",
+    "scopes",
+    "token_lifetime",
+    "token_lifetime_for_web",
+    "allow_offline_access",
+    "skip_consent_for_verifiable_first_party_clients",
+    "enforce_policies",
+    "token_dialect",
+)
+
+
+def _validate_given_secret(secret: str) -> None:
+    if len(secret) < MIN_SIGNING_SECRET_LENGTH:
+        raise ValidationError(
+            {"signing_secret": f"The signing secret must be at least {MIN_SIGNING_SECRET_LENGTH} characters."}
+        )
+
+
+def _apply_signing(api: ResourceServer, signing_secret: str | None) -> None:
+    """HS256 APIs hold their own secret (generated: 256 random bits); others use the tenant's keys."""
+    if api.signing_alg == ResourceServer.SigningAlg.HS256:
+        if signing_secret:
+            _validate_given_secret(signing_secret)
+            api.signing_secret_encrypted = crypto.encrypt(signing_secret)
+        elif not api.signing_secret_encrypted:
+            api.signing_secret_encrypted = crypto.encrypt(crypto.generate_secret(32))
+    else:
+        if signing_secret:
+            raise ValidationError({"signing_secret": "Only HS256 APIs have a signing secret."})
+        api.signing_secret_encrypted = ""
+        api.previous_signing_secret_encrypted = ""
+        api.previous_signing_secret_expires_at = None
+
+
+def _save(api: ResourceServer) -> ResourceServer:
+    api.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            api.save()
+    except IntegrityError as exc:
+        if ResourceServer.objects.for_tenant(api.tenant).filter(identifier=api.identifier).exclude(pk=api.pk).exists():
+            raise ResourceServerConflict("A resource server with the same identifier already exists.") from exc
+        raise
+    if not api.is_symmetric:
+        signing_key_chain_ensure(tenant=api.tenant, alg=api.signing_alg)
+    return api
+
+
+@transaction.atomic
+def resource_server_create(
+    *, tenant: Tenant, identifier: str, name: str = "", signing_alg: str = "RS256",
+    signing_secret: str | None = None, is_system: bool = False, **fields,
+) -> ResourceServer:
+    """Register an API (SPEC section 5): unique identifier per tenant (409), one of four algorithms."""
+    unknown = set(fields) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if ResourceServer.objects.for_tenant(tenant).filter(identifier=identifier).exists():
+        raise ResourceServerConflict("A resource server with the same identifier already exists.")
+    api = ResourceServer(
+        tenant=tenant, identifier=identifier, name=name or identifier, signing_alg=signing_alg,
+        is_system=is_system, **fields,
+    )
+    if signing_alg in ResourceServer.SigningAlg.values:
+        _apply_signing(api, signing_secret)
+    return _save(api)
+
+
+@transaction.atomic
+def resource_server_update(*, api: ResourceServer, signing_secret: str | None = None, **fields) -> ResourceServer:
+    """Change an API. The identifier is immutable; the system API only takes a lifetime change."""
+    if "identifier" in fields and fields["identifier"] != api.identifier:
+        raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})
+    fields.pop("identifier", None)
+    unknown = set(fields) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if api.is_system:
+        changed = {k for k, v in fields.items() if getattr(api, k) != v}
+        if changed - {"token_lifetime", "skip_consent_for_verifiable_first_party_clients"} or signing_secret:
+            raise SystemResourceServerError(
+                "The Management API is a system API: only its token lifetime can be changed."
+            )
+    for name, value in fields.items():
+        setattr(api, name, value)
+    if api.signing_alg in ResourceServer.SigningAlg.values:
+        _apply_signing(api, signing_secret)
+    return _save(api)
+
+
+@transaction.atomic
+def resource_server_delete(*, api: ResourceServer) -> None:
+    """Delete an API with its client grants; the tenant's Default Audience is cleared if it was this API."""
+    if api.is_system:
+        raise SystemResourceServerError("The Management API is a system API and cannot be deleted.")
+    api.delete()
+
+
+@transaction.atomic
+def resource_server_rotate_secret(*, api: ResourceServer, grace_seconds: int = 3600) -> ResourceServer:
+    """Sign with a new HS256 secret at once; the old one verifies for `grace_seconds` (SPEC section 4)."""
+    if not api.is_symmetric:
+        raise ValidationError(
+            f"API {api.identifier} signs with {api.signing_alg}, not HS256: it has no secret to rotate "
+            "(rotate the tenant's signing keys instead)."
+        )
+    if grace_seconds < 0:
+        raise ValidationError("The grace period cannot be negative.")
+    locked = ResourceServer.objects.select_for_update().get(pk=api.pk)
+    if grace_seconds:
+        locked.previous_signing_secret_encrypted = locked.signing_secret_encrypted
+        locked.previous_signing_secret_expires_at = timezone.now() + dt.timedelta(seconds=grace_seconds)
+    else:
+        locked.previous_signing_secret_encrypted = ""
+        locked.previous_signing_secret_expires_at = None
+    locked.signing_secret_encrypted = crypto.encrypt(crypto.generate_secret(32))
+    locked.save()
+    return locked

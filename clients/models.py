@@ -1,0 +1,164 @@
+"""Applications (Auth0 "clients") and their grants to APIs (SPEC section 5)."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+
+from core import crypto
+from core.models import TenantOwnedModel
+
+CLIENT_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+PASSWORD_REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"
+SECRET_HASH_PURPOSE = "client_secret"
+
+
+def new_client_id() -> str:
+    return "".join(secrets.choice(CLIENT_ID_ALPHABET) for _ in range(32))
+
+
+def _validate_url_list(value, *, field: str, origins_only: bool = False) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"{field} must be a list of URLs.")
+    check = URLValidator(schemes=["http", "https"])
+    for url in value:
+        try:
+            check(url)
+        except ValidationError as exc:
+            raise ValidationError(f'{field}: "{url}" is not a valid http(s) URL.') from exc
+        if origins_only and url.rstrip("/").count("/") > 2:
+            raise ValidationError(f'{field}: "{url}" must be an origin (scheme, host and port) without a path.')
+
+
+def validate_callbacks(value) -> None:
+    _validate_url_list(value, field="callbacks")
+
+
+def validate_origins(value) -> None:
+    _validate_url_list(value, field="origins", origins_only=True)
+
+
+def validate_grant_types(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("grant_types must be a list of grant type names.")
+    unknown = [g for g in value if g not in Client.GrantType.values]
+    if unknown:
+        raise ValidationError(
+            f"Unknown grant type(s): {', '.join(unknown)}. Allowed: {', '.join(Client.GrantType.values)}."
+        )
+
+
+class Client(TenantOwnedModel):
+    """An application that asks for tokens. Its secret is stored only as a keyed hash."""
+
+    class AppType(models.TextChoices):
+        SPA = "spa"
+        NATIVE = "native"
+        REGULAR_WEB = "regular_web"
+        NON_INTERACTIVE = "non_interactive"
+
+    class GrantType(models.TextChoices):
+        AUTHORIZATION_CODE = "authorization_code"
+        IMPLICIT = "implicit"
+        REFRESH_TOKEN = "refresh_token"
+        CLIENT_CREDENTIALS = "client_credentials"
+        PASSWORD = "password"
+        PASSWORD_REALM = PASSWORD_REALM_GRANT
+
+    class AuthMethod(models.TextChoices):
+        NONE = "none"
+        CLIENT_SECRET_POST = "client_secret_post"
+        CLIENT_SECRET_BASIC = "client_secret_basic"
+
+    client_id = models.CharField(max_length=64, unique=True, default=new_client_id, editable=False)
+    client_secret_hash = models.CharField(max_length=128, blank=True, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.CharField(max_length=500, blank=True)
+    app_type = models.CharField(max_length=16, choices=AppType, default=AppType.REGULAR_WEB)
+    grant_types = models.JSONField(default=list, blank=True, validators=[validate_grant_types])
+    callbacks = models.JSONField(default=list, blank=True, validators=[validate_callbacks])
+    allowed_origins = models.JSONField(default=list, blank=True, validators=[validate_origins])
+    web_origins = models.JSONField(default=list, blank=True, validators=[validate_origins])
+    allowed_logout_urls = models.JSONField(default=list, blank=True, validators=[validate_callbacks])
+    token_endpoint_auth_method = models.CharField(
+        max_length=24, choices=AuthMethod, default=AuthMethod.CLIENT_SECRET_POST
+    )
+    jwt_lifetime_in_seconds = models.PositiveIntegerField(
+        default=36000, validators=[MinValueValidator(1), MaxValueValidator(2_592_000)]
+    )
+    is_first_party = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "application"
+        ordering = ["tenant", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(app_type__in=["spa", "native", "regular_web", "non_interactive"]),
+                name="clients_client_app_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_endpoint_auth_method__in=["none", "client_secret_post", "client_secret_basic"]),
+                name="clients_client_auth_method_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    def clean(self) -> None:
+        if self.is_public and self.GrantType.CLIENT_CREDENTIALS in (self.grant_types or []):
+            raise ValidationError(
+                {"grant_types": "A public client (token_endpoint_auth_method none) cannot use client_credentials."}
+            )
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == self.AuthMethod.NONE
+
+    def secret_matches(self, secret: str) -> bool:
+        return bool(self.client_secret_hash) and crypto.keyed_hash_matches(
+            secret, self.client_secret_hash, purpose=SECRET_HASH_PURPOSE
+        )
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in (self.grant_types or [])
+
+
+def validate_scope_list(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and 1 <= len(v) <= 280 for v in value):
+        raise ValidationError("scope must be a list of scope names (1 to 280 characters each).")
+
+
+class ClientGrant(TenantOwnedModel):
+    """Lets a client get client-credentials tokens for one API, with at most these scopes (SPEC 2.6)."""
+
+    public_id = models.CharField(max_length=32, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="grants")
+    resource_server = models.ForeignKey("apis.ResourceServer", on_delete=models.CASCADE, related_name="client_grants")
+    scope = models.JSONField(default=list, blank=True, validators=[validate_scope_list])
+
+    class Meta:
+        verbose_name = "client grant"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "resource_server"], name="clients_clientgrant_once_per_api")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client.name} -> {self.resource_server.identifier}"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = "cgr_" + secrets.token_hex(8)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.client_id and self.resource_server_id:
+            if self.client.tenant_id != self.tenant_id or self.resource_server.tenant_id != self.tenant_id:
+                raise ValidationError("A client grant joins a client and an API of the same tenant.")
+            unknown = sorted(set(self.scope or []) - set(self.resource_server.scope_values))
+            if unknown:
+                raise ValidationError(
+                    {"scope": f"Scopes not defined on API {self.resource_server.identifier}: {', '.join(unknown)}."}
+                )

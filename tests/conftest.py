@@ -1,0 +1,70 @@
+"""Shared fixtures. Every suite has a second tenant at hand, to prove isolation."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from clients.models import Client
+from tests import factories
+
+
+@dataclass
+class App:
+    """A client with its plaintext secret, as a developer holds it."""
+
+    client: Client
+    secret: str
+
+    @property
+    def client_id(self) -> str:
+        return self.client.client_id
+
+    @property
+    def creds(self) -> dict:
+        return {"client_id": self.client.client_id, "client_secret": self.secret}
+
+
+@pytest.fixture
+def tenant(db):
+    return factories.make_tenant("acme", friendly_name="Acme")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return factories.make_tenant("other", friendly_name="Other")
+
+
+@pytest.fixture
+def rs256_api(tenant):
+    return factories.make_api(tenant, identifier="https://api.acme.test/", name="Acme API", signing_alg="RS256")
+
+
+@pytest.fixture
+def hs256_api(tenant):
+    return factories.make_api(tenant, identifier="https://hs.acme.test/", name="Acme HS API", signing_alg="HS256")
+
+
+@pytest.fixture
+def m2m_app(tenant, rs256_api, hs256_api):
+    """A machine-to-machine client granted every scope of both APIs."""
+    client, secret = factories.make_client(tenant, name="M2M")
+    factories.make_grant(client, rs256_api)
+    factories.make_grant(client, hs256_api)
+    return App(client, secret)
+
+
+@pytest.fixture
+def password_app(tenant):
+    """A confidential client allowed the password grants."""
+    client, secret = factories.make_client(
+        tenant,
+        name="Password app",
+        app_type=Client.AppType.REGULAR_WEB,
+        grant_types=[Client.GrantType.PASSWORD, Client.GrantType.PASSWORD_REALM],
+    )
+    return App(client, secret)
+
+
+@pytest.fixture
+def end_user(tenant):
+    return factories.make_user(tenant)
