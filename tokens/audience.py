@@ -1,0 +1,173 @@
+"""Audience resolution: SPEC section 2, step by step, in one function for every flow.
+
+The token endpoint, /authorize, refresh and the token explainer all call `audience_resolve`,
+so the same request resolves the same way everywhere. It records each step it takes, so the
+explainer can show users why a token came out opaque, as a JWT, or as an error.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from apis.models import ResourceServer
+from clients.models import ClientGrant
+from core.exceptions import AccessDenied, AuthportError, InvalidRequest
+from tenants.models import SigningKey, Tenant
+
+
+@dataclass
+class Step:
+    step: str
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "detail": self.detail}
+
+
+@dataclass
+class Resolution:
+    """What a token request resolves to. `api` is annotated with the client's grant and the current kid."""
+
+    requested_audience: str | None
+    audience_source: str  # "parameter", "default_audience" or "none"
+    api: ResourceServer | None
+    audiences: list[str]
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def format(self) -> str:
+        return "jwt" if self.api is not None else "opaque"
+
+    @property
+    def alg(self) -> str | None:
+        return self.api.signing_alg if self.api is not None else None
+
+    @property
+    def includes_userinfo(self) -> bool:
+        return len(self.audiences) > (1 if self.api is not None else 0)
+
+
+def fail(error: AuthportError, steps: list[Step]) -> AuthportError:
+    """Attach the steps taken so far to an error, for the explainer."""
+    error.steps = steps
+    return error
+
+
+def api_for_token(*, tenant: Tenant, identifier: str, client) -> ResourceServer | None:
+    """The API with the client's grant and the current signing kid, in one query (the hot path)."""
+    grants = ClientGrant.objects.filter(client=client, resource_server=OuterRef("pk"))
+    current_key = SigningKey.objects.filter(
+        tenant=OuterRef("tenant"), alg=OuterRef("signing_alg"), state=SigningKey.State.CURRENT
+    )
+    return (
+        ResourceServer.objects.for_tenant(tenant)
+        .filter(identifier=identifier)
+        .annotate(
+            client_has_grant=Exists(grants),
+            client_grant_scope=Subquery(grants.values("scope")[:1]),
+            current_kid=Subquery(current_key.values("kid")[:1]),
+        )
+        .first()
+    )
+
+
+def audience_resolve(
+    *, tenant: Tenant, client, audience: str | None, resource: str | None, scopes: list[str],
+    acts_for_user: bool, surface: str = "token",
+) -> Resolution:
+    """Resolve the audiences of a token request (SPEC section 2, steps 1 to 5).
+
+    `surface` is "token" or "authorize": the unknown-audience error differs between them.
+    Raises an AuthportError carrying `.steps`; nothing is issued when it raises.
+    """
+    steps: list[Step] = []
+
+    # Step 1: the requested audience, and where it came from.
+    if audience and resource and audience != resource:
+        raise fail(
+            InvalidRequest(
+                f'The audience ("{audience}") and resource ("{resource}") parameters differ; send one of them.'
+            ),
+            steps,
+        )
+    requested = audience or resource
+    if requested:
+        source = "parameter"
+        name = "audience" if audience else "resource (RFC 8707)"
+        steps.append(Step("requested_audience", f"The request's {name} parameter asks for {requested}."))
+    elif tenant.default_audience_id:
+        source = "default_audience"
+        requested = tenant.default_audience.identifier
+        steps.append(
+            Step("requested_audience", f"No audience was requested; the tenant's Default Audience {requested} applies.")
+        )
+    else:
+        source = "none"
+        steps.append(
+            Step("requested_audience", "No audience was requested and the tenant has no Default Audience.")
+        )
+
+    # Step 2: it must be an API of this tenant, the userinfo audience, or the management audience.
+    api = None
+    audiences: list[str] = []
+    if requested == tenant.userinfo_audience:
+        audiences.append(requested)
+        steps.append(Step("api_lookup", f"{requested} is this tenant's userinfo audience, not an API."))
+    elif requested:
+        api = api_for_token(tenant=tenant, identifier=requested, client=client)
+        if api is None:
+            steps.append(
+                Step("api_lookup", f"No API of this tenant has the identifier {requested} (identifiers match exactly).")
+            )
+            if surface == "authorize":
+                raise fail(AccessDenied(f"Service not found: {requested}"), steps)
+            raise fail(AccessDenied(f"Service not enabled within domain: {requested}"), steps)
+        audiences.append(api.identifier)
+        steps.append(
+            Step("api_lookup", f'Found API "{api.name}" ({api.identifier}), signed with {api.signing_alg}.')
+        )
+
+    # Step 3: openid in a user flow adds the userinfo audience.
+    if acts_for_user and "openid" in scopes:
+        if tenant.userinfo_audience not in audiences:
+            audiences.append(tenant.userinfo_audience)
+        steps.append(Step("userinfo_audience", f'Scope "openid" adds the userinfo audience {tenant.userinfo_audience}.'))
+    elif acts_for_user:
+        steps.append(Step("userinfo_audience", 'Scope "openid" was not requested, so no userinfo audience is added.'))
+
+    # Step 4: no audience at all.
+    if not audiences:
+        if not acts_for_user:
+            raise fail(
+                AccessDenied("No audience parameter was provided, and no default audience has been configured"),
+                steps,
+            )
+        # A user token with no API is still a userinfo token, as Auth0 issues it.
+        audiences.append(tenant.userinfo_audience)
+        steps.append(
+            Step("userinfo_audience", f"With no API, the token's only audience is userinfo ({tenant.userinfo_audience}).")
+        )
+
+    # Step 5: HS256 holds one audience only.
+    if api is not None and api.is_symmetric and len(audiences) > 1:
+        origin = "the tenant's Default Audience" if source == "default_audience" else "the requested audience"
+        steps.append(Step("hs256_single_audience", "An HS256 API cannot share its token with the userinfo audience."))
+        raise fail(
+            InvalidRequest(
+                f'API "{api.name}" ({api.identifier}), {origin}, signs its tokens with HS256, which can hold only '
+                f'one audience, but scope "openid" adds the userinfo audience ({tenant.userinfo_audience}). '
+                "Either switch the API to an asymmetric algorithm such as RS256, "
+                'or drop "openid" from the scope. Nothing was issued.'
+            ),
+            steps,
+        )
+
+    resolution = Resolution(
+        requested_audience=requested, audience_source=source, api=api, audiences=audiences, steps=steps
+    )
+    if api is None:
+        steps.append(Step("format", "Only the userinfo audience: an opaque access token, usable only at /userinfo."))
+    else:
+        shape = "a string" if len(audiences) == 1 else "the array [API, userinfo]"
+        steps.append(Step("format", f"A JWT signed with {api.signing_alg}; its aud is {shape}."))
+    return resolution

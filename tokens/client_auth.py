@@ -1,0 +1,63 @@
+"""Client authentication at the token endpoint (RFC 6749 section 2.3): basic, post, or none."""
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from clients.models import Client
+from core.exceptions import InvalidClient, InvalidRequest, NotFound
+from tenants.models import Tenant
+
+BAD_CREDENTIALS = "Client authentication failed: unknown client or wrong client credentials."
+
+
+class InvalidClientBasic(InvalidClient):
+    """Marks a failure of HTTP Basic authentication, answered with a WWW-Authenticate challenge."""
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    if not header[:6].lower() == "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidClientBasic("The Authorization header is not valid HTTP Basic authentication.") from exc
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise InvalidClientBasic("The Authorization header is not valid HTTP Basic authentication.")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) -> Client:
+    """The client of this tenant that sent the request, with its tenant (and Default Audience) loaded.
+
+    One query on the hot path. A client of another tenant is unknown here (tenant isolation).
+    """
+    basic = _basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    if basic:
+        if "client_secret" in params:
+            raise InvalidRequest("Send the client secret either in the Authorization header or in the body, not both.")
+        if params.get("client_id", basic[0]) != basic[0]:
+            raise InvalidRequest("The client_id in the body differs from the one in the Authorization header.")
+        client_id, secret = basic
+    else:
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+    if not client_id:
+        raise InvalidRequest("Missing required parameter: client_id")
+    client = (
+        Client.objects.select_related("tenant", "tenant__default_audience")
+        .filter(client_id=client_id, tenant__slug=tenant_slug)
+        .first()
+    )
+    error = InvalidClientBasic if basic else InvalidClient
+    if client is None:
+        if not Tenant.objects.filter(slug=tenant_slug).exists():
+            raise NotFound(f"Unknown tenant: {tenant_slug}")
+        raise error(BAD_CREDENTIALS)
+    if client.is_public:
+        return client
+    if not secret:
+        raise error("Client authentication failed: this client must send its client_secret.")
+    if not client.secret_matches(secret):
+        raise error(BAD_CREDENTIALS)
+    return client

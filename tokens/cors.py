@@ -1,0 +1,44 @@
+"""CORS for browser apps (SPEC section 1): the tenant's registered origins, or any origin for .well-known."""
+
+from functools import wraps
+
+from django.http import HttpResponse
+
+from clients.models import Client
+
+ALLOWED_HEADERS = "Authorization, Content-Type, Auth0-Client"
+MAX_AGE = "86400"
+
+
+def origin_registered(*, tenant_slug: str, origin: str) -> bool:
+    """Whether some client of the tenant lists `origin` in allowed_origins or web_origins."""
+    rows = Client.objects.filter(tenant__slug=tenant_slug).values_list("allowed_origins", "web_origins")
+    normalized = origin.rstrip("/")
+    return any(normalized == o.rstrip("/") for allowed, web in rows for o in [*allowed, *web])
+
+
+def cors(*, methods: str, any_origin: bool = False):
+    """Answer preflights and add CORS headers when the Origin is allowed; otherwise add none."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, tenant_slug: str, *args, **kwargs):
+            origin = request.headers.get("Origin")
+            allowed = bool(origin) and (any_origin or origin_registered(tenant_slug=tenant_slug, origin=origin))
+            if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+                response = HttpResponse(status=204)
+                if allowed:
+                    response["Access-Control-Allow-Methods"] = methods
+                    response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+                    response["Access-Control-Max-Age"] = MAX_AGE
+            else:
+                response = view(request, tenant_slug, *args, **kwargs)
+            if allowed:
+                response["Access-Control-Allow-Origin"] = "*" if any_origin else origin
+                if not any_origin:
+                    response["Vary"] = "Origin"
+            return response
+
+        return wrapper
+
+    return decorator

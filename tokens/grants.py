@@ -1,0 +1,129 @@
+"""The token endpoint's grants (RFC 6749 section 4, Auth0's password-realm extension).
+
+Each grant authenticates what it must, resolves the audience with `audience_resolve`, decides
+the scopes, and issues either a JWT or an opaque token. Nothing is written before every check passed.
+"""
+
+from django.contrib.auth.hashers import make_password
+
+from accounts.selectors import user_find_by_email, user_permissions
+from accounts.services import user_record_login
+from clients.models import Client
+from core.exceptions import InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from tenants.models import USER_DATABASE
+from tokens.audience import audience_resolve
+from tokens.issuing import issue_access_token, issue_id_token
+from tokens.oidc import user_claims
+from tokens.opaque import opaque_token_issue
+from tokens.scopes import client_credentials_scope, parse_scope, user_scope
+
+PASSWORD_REALM = Client.GrantType.PASSWORD_REALM
+# Checked against when the user is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_PASSWORD_HASH = make_password("authport-timing-equaliser")
+
+
+def _require(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise InvalidRequest(f"Missing required parameter: {name}")
+    return value
+
+
+def token_response(*, access_token: str, expires_in: int, scope: list[str], **extra) -> dict:
+    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in}
+    if scope:
+        body["scope"] = " ".join(scope)
+    body.update({k: v for k, v in extra.items() if v})
+    return body
+
+
+def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
+    """A machine's token for one API it holds a client grant for (SPEC section 2, steps 1-6)."""
+    tenant = client.tenant
+    requested = parse_scope(params.get("scope"))
+    resolution = audience_resolve(
+        tenant=tenant, client=client, audience=params.get("audience"), resource=params.get("resource"),
+        scopes=requested, acts_for_user=False,
+    )
+    scope = client_credentials_scope(
+        resolution=resolution, requested=requested, audience=resolution.requested_audience
+    )
+    token, expires_in = issue_access_token(
+        tenant=tenant, api=resolution.api, audiences=resolution.audiences, client_id=client.client_id,
+        subject=f"{client.client_id}@clients", scope=scope, grant_type="client_credentials", permissions=scope,
+    )
+    return token_response(access_token=token, expires_in=expires_in, scope=scope)
+
+
+def _authenticate_user(*, tenant, username: str, password: str):
+    user = user_find_by_email(tenant=tenant, email=username)
+    if user is None:
+        from django.contrib.auth.hashers import check_password
+
+        check_password(password, _DUMMY_PASSWORD_HASH)
+        raise InvalidGrant("Wrong email or password.")
+    if not user.check_password(password):
+        raise InvalidGrant("Wrong email or password.")
+    if user.blocked:
+        raise InvalidGrant("user is blocked")
+    return user
+
+
+def password_grant(*, client: Client, params: dict[str, str], grant_type: str) -> dict:
+    """Resource owner password grant, and Auth0's password-realm variant (realm = the user database)."""
+    tenant = client.tenant
+    if grant_type == PASSWORD_REALM:
+        realm = _require(params, "realm")
+        if realm != USER_DATABASE:
+            raise InvalidRequest(f'Unknown realm "{realm}": this tenant\'s user database is "{USER_DATABASE}".')
+    username, password = _require(params, "username"), _require(params, "password")
+    requested = parse_scope(params.get("scope"))
+    resolution = audience_resolve(
+        tenant=tenant, client=client, audience=params.get("audience"), resource=params.get("resource"),
+        scopes=requested, acts_for_user=True,
+    )
+    user = _authenticate_user(tenant=tenant, username=username, password=password)
+    api = resolution.api
+    permissions = user_permissions(user=user, resource_server=api) if api is not None and api.enforce_policies else None
+    scope = user_scope(resolution=resolution, requested=requested, permissions=permissions)
+    if api is None:
+        access_token, expires_in = opaque_token_issue(
+            tenant=tenant, client=client, user=user, scope=scope, grant_type=grant_type, steps=resolution.steps
+        )
+    else:
+        access_token, expires_in = issue_access_token(
+            tenant=tenant, api=api, audiences=resolution.audiences, client_id=client.client_id,
+            subject=user.user_id, scope=scope, grant_type=grant_type,
+            permissions=sorted(permissions if permissions is not None else user_permissions(user=user, resource_server=api))
+            if api.adds_permissions else None,
+        )
+    id_token = None
+    if "openid" in scope:
+        id_token = issue_id_token(tenant=tenant, client=client, user_claims=user_claims(user, set(scope)))
+    user_record_login(user=user)
+    return token_response(access_token=access_token, expires_in=expires_in, scope=scope, id_token=id_token)
+
+
+GRANTS = {
+    Client.GrantType.CLIENT_CREDENTIALS: lambda client, params: client_credentials_grant(client=client, params=params),
+    Client.GrantType.PASSWORD: lambda client, params: password_grant(client=client, params=params, grant_type="password"),
+    PASSWORD_REALM: lambda client, params: password_grant(client=client, params=params, grant_type=PASSWORD_REALM),
+}
+
+
+def grant_type_check(grant_type: str | None) -> str:
+    if not grant_type:
+        raise InvalidRequest("Missing required parameter: grant_type")
+    if grant_type not in GRANTS:
+        raise UnsupportedGrantType(f"Unsupported grant type: {grant_type}")
+    return grant_type
+
+
+def token_exchange(*, client: Client, params: dict[str, str]) -> dict:
+    """Run the requested grant for an authenticated client (SPEC section 3 response)."""
+    grant_type = grant_type_check(params.get("grant_type"))
+    if not client.allows_grant(grant_type):
+        raise UnauthorizedClient(f"Grant type '{grant_type}' not allowed for the client.")
+    if grant_type == Client.GrantType.CLIENT_CREDENTIALS and client.is_public:
+        raise UnauthorizedClient("A public client cannot use the client_credentials grant.")
+    return GRANTS[grant_type](client, params)

@@ -1,0 +1,51 @@
+"""Reading the token endpoint's parameters from a form-encoded or JSON body (RFC 6749 section 3.2)."""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+from core.exceptions import InvalidRequest
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+MULTIPART = "multipart/form-data"  # not in RFC 6749, but harmless and sent by some HTTP clients
+
+
+def read_params(request) -> dict[str, str]:
+    """The body's parameters as strings. A JSON null or empty string means absent (SPEC section 3)."""
+    try:
+        if request.content_type == JSON:
+            return _from_json(request.body)
+        if request.content_type in (FORM, MULTIPART):
+            return _from_form(request.POST)
+    except (RequestDataTooBig, TooManyFieldsSent) as exc:
+        raise InvalidRequest("The request body is too large.") from exc
+    raise InvalidRequest(f"The Content-Type must be {FORM} or {JSON}.")
+
+
+def _from_json(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The JSON body must be an object of parameters.")
+    params = {}
+    for name, value in data.items():
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise InvalidRequest(f"The {name} parameter must be a string.")
+        params[name] = value
+    return params
+
+
+def _from_form(form) -> dict[str, str]:
+    params = {}
+    for name in form:
+        values = form.getlist(name)
+        if len(values) > 1:
+            raise InvalidRequest(f"The {name} parameter is repeated; send it once.")
+        if values[0] != "":
+            params[name] = values[0]
+    return params

@@ -1,0 +1,30 @@
+"""The one renderer of RFC 6749 / RFC 6750 responses."""
+
+from django.http import JsonResponse
+
+from core.exceptions import AuthportError
+
+
+def no_store(response):
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def oauth_error_response(err: AuthportError, *, headers: dict | None = None) -> JsonResponse:
+    """RFC 6749 section 5.2: {"error", "error_description"} with the error's status, never cached."""
+    response = JsonResponse({"error": err.code, "error_description": err.message}, status=err.status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return no_store(response)
+
+
+def bearer_error_response(*, status: int, error: str | None, description: str, realm: str) -> JsonResponse:
+    """RFC 6750 section 3: a WWW-Authenticate challenge; `error` only when a token was presented."""
+    challenge = f'Bearer realm="{realm}"'
+    body = {"error": error or "invalid_request", "error_description": description}
+    if error:
+        challenge += f', error="{error}", error_description="{description}"'
+    response = JsonResponse(body, status=status)
+    response["WWW-Authenticate"] = challenge
+    return no_store(response)

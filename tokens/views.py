@@ -1,0 +1,73 @@
+"""OAuth endpoints of a tenant: the token endpoint and OIDC UserInfo (SPEC sections 1-3)."""
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.models import TenantUser
+from core.exceptions import AuthportError, InvalidRequest
+from tenants.selectors import tenant_get
+from tokens.client_auth import InvalidClientBasic, client_authenticate
+from tokens.cors import cors
+from tokens.grants import token_exchange
+from tokens.oidc import user_claims
+from tokens.params import read_params
+from tokens.responses import bearer_error_response, no_store, oauth_error_response
+from tokens.verification import InvalidToken, userinfo_token_verify
+
+
+@csrf_exempt
+@cors(methods="POST")
+def token(request, tenant_slug: str):
+    """POST /{slug}/oauth/token: RFC 6749 section 3.2, form-encoded or JSON."""
+    if request.method != "POST":
+        response = oauth_error_response(
+            InvalidRequest("The token endpoint accepts POST only.", status=405)
+        )
+        response["Allow"] = "POST, OPTIONS"
+        return response
+    try:
+        params = read_params(request)
+        client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
+        body = token_exchange(client=client, params=params)
+    except InvalidClientBasic as err:
+        return oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
+    except AuthportError as err:
+        return oauth_error_response(err)
+    return no_store(JsonResponse(body))
+
+
+def _bearer_token(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        return request.POST.get("access_token") or None
+    return None
+
+
+@csrf_exempt
+@cors(methods="GET, POST")
+def userinfo(request, tenant_slug: str):
+    """GET/POST /{slug}/userinfo (OIDC Core 5.3): an opaque token of this tenant or a JWT for its userinfo."""
+    tenant = tenant_get(slug=tenant_slug)
+    if tenant is None:
+        return oauth_error_response(AuthportError(f"Unknown tenant: {tenant_slug}", code="not_found", status=404))
+    if request.method not in ("GET", "POST"):
+        return oauth_error_response(InvalidRequest("UserInfo accepts GET and POST.", status=405))
+    realm = tenant.issuer
+    token_value = _bearer_token(request)
+    if token_value is None:
+        return bearer_error_response(status=401, error=None, description="An access token is required.", realm=realm)
+    try:
+        verified = userinfo_token_verify(tenant=tenant, token=token_value)
+    except InvalidToken as exc:
+        return bearer_error_response(status=401, error="invalid_token", description=str(exc), realm=realm)
+    user = verified.opaque.user if verified.opaque else (
+        TenantUser.objects.for_tenant(tenant).filter(user_id=verified.subject).first()
+    )
+    if user is None or user.blocked:
+        return bearer_error_response(
+            status=401, error="invalid_token", description="The token's user no longer exists or is blocked.",
+            realm=realm,
+        )
+    return no_store(JsonResponse(user_claims(user, verified.scopes)))
