@@ -5,12 +5,9 @@ which kid is current is read from the database with each request (folded into th
 query), so a rotation takes effect in every worker at once. No PEM parsing per request.
 """
 
-import json
 import threading
 
-from django.db.models import Q
-
-from tenants.keys import load_private_key, load_public_key
+from tenants.keys import load_private_key
 from tenants.models import SigningKey
 
 _lock = threading.Lock()
@@ -38,20 +35,3 @@ def current_signer(*, tenant_id: int, alg: str, kid: str | None = None) -> tuple
         if kid is None:
             raise LookupError(f"tenant {tenant_id} has no current {alg} signing key")
     return kid, private_key(tenant_id=tenant_id, kid=kid)
-
-
-def verification_key(*, tenant_id: int, kid: str) -> tuple[SigningKey, object] | None:
-    """A published (next, current or previous) key of the tenant and its public key object.
-
-    Read from the database each time, so a revoked key stops verifying at once.
-    """
-    row = (
-        SigningKey.objects.filter(tenant_id=tenant_id, kid=kid)
-        .filter(Q(state__in=SigningKey.PUBLISHED_STATES))
-        .only("kid", "alg", "state", "public_jwk")
-        .first()
-    )
-    if row is None:
-        return None
-
-    return row, load_public_key(row.kid, json.dumps(row.public_jwk, sort_keys=True))

@@ -1,0 +1,59 @@
+"""Verifying JWTs signed with a tenant's keys, as a strict resource server would (SPEC section 3).
+
+The algorithm comes from our own key, never from the token header alone: `none` and HS256 with
+a public key are refused, and there is no clock leeway, since Authport is the issuer.
+"""
+
+import json
+
+import jwt
+
+from tenants.keys import load_public_key
+from tenants.models import SigningKey, Tenant
+
+ASYMMETRIC_ALGS = ("RS256", "PS256", "ES256")
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def verification_key(*, tenant_id: int, kid: str) -> tuple[SigningKey, object] | None:
+    """A published (next, current or previous) key of the tenant and its public key object.
+
+    The row is read each time, so a revoked key stops verifying at once; the parsed key is cached by kid.
+    """
+    row = (
+        SigningKey.objects.filter(tenant_id=tenant_id, kid=kid, state__in=SigningKey.PUBLISHED_STATES)
+        .only("kid", "alg", "state", "public_jwk")
+        .first()
+    )
+    if row is None:
+        return None
+    return row, load_public_key(row.kid, json.dumps(row.public_jwk, sort_keys=True))
+
+
+def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
+    """Claims of a JWT signed by one of the tenant's published keys for `audience`, or InvalidToken."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("The token is malformed.") from exc
+    alg, kid = header.get("alg"), header.get("kid")
+    if alg not in ASYMMETRIC_ALGS or not isinstance(kid, str):
+        raise InvalidToken(f"Tokens signed with {alg} and no key id are not accepted here.")
+    found = verification_key(tenant_id=tenant.pk, kid=kid)
+    if found is None:
+        raise InvalidToken("The token's signing key is not one of this tenant's keys (unknown or revoked).")
+    key_row, public_key = found
+    if key_row.alg != alg:
+        raise InvalidToken("The token's algorithm does not match its key.")
+    try:
+        return jwt.decode(
+            token, public_key, algorithms=[key_row.alg], audience=audience, issuer=tenant.issuer, leeway=0,
+            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("The token has expired.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken(f"The token is invalid: {exc}.") from exc
