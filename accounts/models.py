@@ -63,7 +63,9 @@ class Role(TenantOwnedModel):
 
     class Meta:
         ordering = ["tenant", "name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="accounts_role_name_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="accounts_role_name_per_tenant")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -74,8 +76,12 @@ class Permission(TenantOwnedModel):
 
     resource_server = models.ForeignKey("apis.ResourceServer", on_delete=models.CASCADE, related_name="+")
     permission_name = models.CharField(max_length=280)
-    user = models.ForeignKey(TenantUser, null=True, blank=True, on_delete=models.CASCADE, related_name="permissions")
-    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.CASCADE, related_name="permissions")
+    user = models.ForeignKey(
+        TenantUser, null=True, blank=True, on_delete=models.CASCADE, related_name="permissions"
+    )
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.CASCADE, related_name="permissions"
+    )
 
     class Meta:
         constraints = [

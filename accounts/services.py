@@ -10,8 +10,16 @@ from core.exceptions import Conflict
 from tenants.models import Tenant
 
 USER_FIELDS = (
-    "email", "email_verified", "name", "given_name", "family_name", "nickname", "picture",
-    "app_metadata", "user_metadata", "blocked",
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "nickname",
+    "picture",
+    "app_metadata",
+    "user_metadata",
+    "blocked",
 )
 
 
@@ -73,7 +81,10 @@ def _check_permission(resource_server: ResourceServer, permission_name: str) -> 
 
 @transaction.atomic
 def permissions_add(
-    *, resource_server: ResourceServer, permission_names: list[str], user: TenantUser | None = None,
+    *,
+    resource_server: ResourceServer,
+    permission_names: list[str],
+    user: TenantUser | None = None,
     role: Role | None = None,
 ) -> None:
     """Give a user or a role some of an API's scopes (RBAC)."""
@@ -83,8 +94,11 @@ def permissions_add(
     for name in permission_names:
         _check_permission(resource_server, name)
         Permission.objects.get_or_create(
-            tenant_id=resource_server.tenant_id, resource_server=resource_server, permission_name=name,
-            user=user, role=role,
+            tenant_id=resource_server.tenant_id,
+            resource_server=resource_server,
+            permission_name=name,
+            user=user,
+            role=role,
         )
 
 

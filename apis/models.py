@@ -32,7 +32,9 @@ def validate_scopes(value) -> None:
         if not 1 <= len(scope) <= 280 or any(c.isspace() for c in scope):
             raise ValidationError(f'Scope "{scope}" must be 1 to 280 characters without spaces.')
         if not isinstance(item.get("description", ""), str) or len(item.get("description", "")) > 500:
-            raise ValidationError(f'The description of scope "{scope}" must be text of at most 500 characters.')
+            raise ValidationError(
+                f'The description of scope "{scope}" must be text of at most 500 characters.'
+            )
         if scope in seen:
             raise ValidationError(f'Scope "{scope}" is listed twice.')
         seen.add(scope)
@@ -64,7 +66,8 @@ class ResourceServer(TenantOwnedModel):
     previous_signing_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     scopes = models.JSONField(default=list, blank=True, validators=[validate_scopes])
     token_lifetime = models.PositiveIntegerField(
-        default=DEFAULT_TOKEN_LIFETIME, validators=[MinValueValidator(1), MaxValueValidator(MAX_TOKEN_LIFETIME)]
+        default=DEFAULT_TOKEN_LIFETIME,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TOKEN_LIFETIME)],
     )
     token_lifetime_for_web = models.PositiveIntegerField(
         default=DEFAULT_TOKEN_LIFETIME_FOR_WEB,
@@ -72,7 +75,9 @@ class ResourceServer(TenantOwnedModel):
     )
     allow_offline_access = models.BooleanField(default=False)
     skip_consent_for_verifiable_first_party_clients = models.BooleanField(default=True)
-    enforce_policies = models.BooleanField(default=False, help_text="RBAC: limit users' scopes to their permissions.")
+    enforce_policies = models.BooleanField(
+        default=False, help_text="RBAC: limit users' scopes to their permissions."
+    )
     token_dialect = models.CharField(max_length=24, choices=TokenDialect, default=TokenDialect.ACCESS_TOKEN)
     is_system = models.BooleanField(default=False, editable=False)
 
@@ -81,8 +86,12 @@ class ResourceServer(TenantOwnedModel):
         verbose_name_plural = "APIs"
         ordering = ["tenant", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "identifier"], name="apis_resourceserver_identifier_per_tenant"),
-            models.CheckConstraint(condition=~Q(identifier=""), name="apis_resourceserver_identifier_not_empty"),
+            models.UniqueConstraint(
+                fields=["tenant", "identifier"], name="apis_resourceserver_identifier_per_tenant"
+            ),
+            models.CheckConstraint(
+                condition=~Q(identifier=""), name="apis_resourceserver_identifier_not_empty"
+            ),
             models.CheckConstraint(
                 condition=Q(signing_alg__in=["RS256", "PS256", "ES256", "HS256"]),
                 name="apis_resourceserver_signing_alg_valid",
@@ -101,7 +110,12 @@ class ResourceServer(TenantOwnedModel):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    token_dialect__in=["access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"]
+                    token_dialect__in=[
+                        "access_token",
+                        "access_token_authz",
+                        "rfc9068_profile",
+                        "rfc9068_profile_authz",
+                    ]
                 ),
                 name="apis_resourceserver_token_dialect_valid",
             ),
@@ -120,9 +134,15 @@ class ResourceServer(TenantOwnedModel):
         loaded = getattr(self, "_loaded_identifier", None)
         if self.pk and loaded is not None and loaded != self.identifier:
             raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})
-        if self.token_lifetime_for_web and self.token_lifetime and self.token_lifetime_for_web > self.token_lifetime:
+        if (
+            self.token_lifetime_for_web
+            and self.token_lifetime
+            and self.token_lifetime_for_web > self.token_lifetime
+        ):
             raise ValidationError(
-                {"token_lifetime_for_web": "The lifetime for web flows cannot be greater than the token lifetime."}
+                {
+                    "token_lifetime_for_web": "The lifetime for web flows cannot be greater than the token lifetime."
+                }
             )
 
     @property

@@ -55,8 +55,15 @@ def _save(api: ResourceServer) -> ResourceServer:
         with transaction.atomic():
             api.save()
     except IntegrityError as exc:
-        if ResourceServer.objects.for_tenant(api.tenant).filter(identifier=api.identifier).exclude(pk=api.pk).exists():
-            raise ResourceServerConflict("A resource server with the same identifier already exists.") from exc
+        if (
+            ResourceServer.objects.for_tenant(api.tenant)
+            .filter(identifier=api.identifier)
+            .exclude(pk=api.pk)
+            .exists()
+        ):
+            raise ResourceServerConflict(
+                "A resource server with the same identifier already exists."
+            ) from exc
         raise
     if not api.is_symmetric:
         signing_key_chain_ensure(tenant=api.tenant, alg=api.signing_alg)
@@ -65,8 +72,14 @@ def _save(api: ResourceServer) -> ResourceServer:
 
 @transaction.atomic
 def resource_server_create(
-    *, tenant: Tenant, identifier: str, name: str = "", signing_alg: str = "RS256",
-    signing_secret: str | None = None, is_system: bool = False, **fields,
+    *,
+    tenant: Tenant,
+    identifier: str,
+    name: str = "",
+    signing_alg: str = "RS256",
+    signing_secret: str | None = None,
+    is_system: bool = False,
+    **fields,
 ) -> ResourceServer:
     """Register an API (SPEC section 5): unique identifier per tenant (409), one of four algorithms."""
     unknown = set(fields) - set(UPDATABLE_FIELDS)
@@ -75,8 +88,12 @@ def resource_server_create(
     if ResourceServer.objects.for_tenant(tenant).filter(identifier=identifier).exists():
         raise ResourceServerConflict("A resource server with the same identifier already exists.")
     api = ResourceServer(
-        tenant=tenant, identifier=identifier, name=name or identifier, signing_alg=signing_alg,
-        is_system=is_system, **fields,
+        tenant=tenant,
+        identifier=identifier,
+        name=name or identifier,
+        signing_alg=signing_alg,
+        is_system=is_system,
+        **fields,
     )
     if signing_alg in ResourceServer.SigningAlg.values:
         _apply_signing(api, signing_secret)
@@ -84,7 +101,9 @@ def resource_server_create(
 
 
 @transaction.atomic
-def resource_server_update(*, api: ResourceServer, signing_secret: str | None = None, **fields) -> ResourceServer:
+def resource_server_update(
+    *, api: ResourceServer, signing_secret: str | None = None, **fields
+) -> ResourceServer:
     """Change an API. The identifier is immutable; the system API only takes a lifetime change."""
     if "identifier" in fields and fields["identifier"] != api.identifier:
         raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})

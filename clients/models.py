@@ -29,7 +29,9 @@ def _validate_url_list(value, *, field: str, origins_only: bool = False) -> None
         except ValidationError as exc:
             raise ValidationError(f'{field}: "{url}" is not a valid http(s) URL.') from exc
         if origins_only and url.rstrip("/").count("/") > 2:
-            raise ValidationError(f'{field}: "{url}" must be an origin (scheme, host and port) without a path.')
+            raise ValidationError(
+                f'{field}: "{url}" must be an origin (scheme, host and port) without a path.'
+            )
 
 
 def validate_callbacks(value) -> None:
@@ -99,7 +101,9 @@ class Client(TenantOwnedModel):
                 name="clients_client_app_type_valid",
             ),
             models.CheckConstraint(
-                condition=Q(token_endpoint_auth_method__in=["none", "client_secret_post", "client_secret_basic"]),
+                condition=Q(
+                    token_endpoint_auth_method__in=["none", "client_secret_post", "client_secret_basic"]
+                ),
                 name="clients_client_auth_method_valid",
             ),
         ]
@@ -110,7 +114,9 @@ class Client(TenantOwnedModel):
     def clean(self) -> None:
         if self.is_public and self.GrantType.CLIENT_CREDENTIALS in (self.grant_types or []):
             raise ValidationError(
-                {"grant_types": "A public client (token_endpoint_auth_method none) cannot use client_credentials."}
+                {
+                    "grant_types": "A public client (token_endpoint_auth_method none) cannot use client_credentials."
+                }
             )
 
     @property
@@ -136,13 +142,17 @@ class ClientGrant(TenantOwnedModel):
 
     public_id = models.CharField(max_length=32, unique=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="grants")
-    resource_server = models.ForeignKey("apis.ResourceServer", on_delete=models.CASCADE, related_name="client_grants")
+    resource_server = models.ForeignKey(
+        "apis.ResourceServer", on_delete=models.CASCADE, related_name="client_grants"
+    )
     scope = models.JSONField(default=list, blank=True, validators=[validate_scope_list])
 
     class Meta:
         verbose_name = "client grant"
         constraints = [
-            models.UniqueConstraint(fields=["client", "resource_server"], name="clients_clientgrant_once_per_api")
+            models.UniqueConstraint(
+                fields=["client", "resource_server"], name="clients_clientgrant_once_per_api"
+            )
         ]
 
     def __str__(self) -> str:
@@ -160,5 +170,7 @@ class ClientGrant(TenantOwnedModel):
             unknown = sorted(set(self.scope or []) - set(self.resource_server.scope_values))
             if unknown:
                 raise ValidationError(
-                    {"scope": f"Scopes not defined on API {self.resource_server.identifier}: {', '.join(unknown)}."}
+                    {
+                        "scope": f"Scopes not defined on API {self.resource_server.identifier}: {', '.join(unknown)}."
+                    }
                 )

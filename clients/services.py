@@ -10,8 +10,17 @@ from tenants.models import Tenant
 
 _UNSET = object()
 CLIENT_FIELDS = (
-    "name", "description", "app_type", "grant_types", "callbacks", "allowed_origins", "web_origins",
-    "allowed_logout_urls", "token_endpoint_auth_method", "jwt_lifetime_in_seconds", "is_first_party",
+    "name",
+    "description",
+    "app_type",
+    "grant_types",
+    "callbacks",
+    "allowed_origins",
+    "web_origins",
+    "allowed_logout_urls",
+    "token_endpoint_auth_method",
+    "jwt_lifetime_in_seconds",
+    "is_first_party",
 )
 
 
@@ -28,7 +37,10 @@ def client_create(*, tenant: Tenant, name: str, **fields) -> tuple[Client, str]:
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     client = Client(tenant=tenant, name=name, **fields)
-    if "token_endpoint_auth_method" not in fields and client.app_type in (Client.AppType.SPA, Client.AppType.NATIVE):
+    if "token_endpoint_auth_method" not in fields and client.app_type in (
+        Client.AppType.SPA,
+        Client.AppType.NATIVE,
+    ):
         client.token_endpoint_auth_method = Client.AuthMethod.NONE
     secret = _new_secret(client)
     client.full_clean()
@@ -61,7 +73,9 @@ def client_grant_create(*, client: Client, resource_server: ResourceServer, scop
     """Authorize a client for an API's client-credentials tokens (SPEC section 2 step 6)."""
     if ClientGrant.objects.filter(client=client, resource_server=resource_server).exists():
         raise ClientGrantConflict("A client grant for this client and audience already exists.")
-    grant = ClientGrant(tenant=client.tenant, client=client, resource_server=resource_server, scope=list(scope))
+    grant = ClientGrant(
+        tenant=client.tenant, client=client, resource_server=resource_server, scope=list(scope)
+    )
     grant.full_clean(validate_unique=False)
     grant.save()
     return grant

@@ -14,7 +14,13 @@ from tenants.services import tenant_create
 
 MANAGEMENT_API_NAME = "Management API"
 _MANAGEMENT_RESOURCES = (
-    "resource_servers", "clients", "client_grants", "users", "roles", "tenant_settings", "signing_keys",
+    "resource_servers",
+    "clients",
+    "client_grants",
+    "users",
+    "roles",
+    "tenant_settings",
+    "signing_keys",
 )
 MANAGEMENT_SCOPES = [
     f"{action}:{resource}"
@@ -56,7 +62,9 @@ def tenant_provision(*, slug: str, friendly_name: str = "") -> ProvisionedTenant
         name=MANAGEMENT_API_NAME,
         signing_alg="RS256",
         is_system=True,
-        scopes=[{"value": s, "description": s.replace(":", " ").replace("_", " ")} for s in MANAGEMENT_SCOPES],
+        scopes=[
+            {"value": s, "description": s.replace(":", " ").replace("_", " ")} for s in MANAGEMENT_SCOPES
+        ],
     )
     client, secret = client_create(
         tenant=tenant,
@@ -66,4 +74,6 @@ def tenant_provision(*, slug: str, friendly_name: str = "") -> ProvisionedTenant
         token_endpoint_auth_method=Client.AuthMethod.CLIENT_SECRET_POST,
     )
     client_grant_create(client=client, resource_server=api, scope=MANAGEMENT_SCOPES)
-    return ProvisionedTenant(tenant=tenant, management_api=api, management_client=client, management_client_secret=secret)
+    return ProvisionedTenant(
+        tenant=tenant, management_api=api, management_client=client, management_client_secret=secret
+    )

@@ -68,7 +68,8 @@ class Tenant(TimeStampedModel):
     def clean(self) -> None:
         if self.default_audience_id and self.default_audience.tenant_id != self.pk:
             raise ValidationError(
-                {"default_audience": "The Default Audience must be an API of this tenant."}, code="other_tenant"
+                {"default_audience": "The Default Audience must be an API of this tenant."},
+                code="other_tenant",
             )
 
     @property

@@ -50,7 +50,12 @@ def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
         raise InvalidToken("The token's algorithm does not match its key.")
     try:
         return jwt.decode(
-            token, public_key, algorithms=[key_row.alg], audience=audience, issuer=tenant.issuer, leeway=0,
+            token,
+            public_key,
+            algorithms=[key_row.alg],
+            audience=audience,
+            issuer=tenant.issuer,
+            leeway=0,
             options={"require": ["iss", "sub", "aud", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:

@@ -36,12 +36,16 @@ def other_tenant(db):
 
 @pytest.fixture
 def rs256_api(tenant):
-    return factories.make_api(tenant, identifier="https://api.acme.test/", name="Acme API", signing_alg="RS256")
+    return factories.make_api(
+        tenant, identifier="https://api.acme.test/", name="Acme API", signing_alg="RS256"
+    )
 
 
 @pytest.fixture
 def hs256_api(tenant):
-    return factories.make_api(tenant, identifier="https://hs.acme.test/", name="Acme HS API", signing_alg="HS256")
+    return factories.make_api(
+        tenant, identifier="https://hs.acme.test/", name="Acme HS API", signing_alg="HS256"
+    )
 
 
 @pytest.fixture

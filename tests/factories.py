@@ -23,8 +23,12 @@ class ResourceServerFactory(factory.Factory):
     identifier = factory.Sequence(lambda n: f"https://api-{n}.example.test/")
     name = factory.Sequence(lambda n: f"API {n}")
     signing_alg = "RS256"
-    scopes = factory.LazyFunction(lambda: [{"value": "read:items", "description": "Read items"},
-                                           {"value": "write:items", "description": "Write items"}])
+    scopes = factory.LazyFunction(
+        lambda: [
+            {"value": "read:items", "description": "Read items"},
+            {"value": "write:items", "description": "Write items"},
+        ]
+    )
 
     @classmethod
     def _create(cls, model_class, *, tenant, **kwargs):
@@ -43,7 +47,9 @@ def make_client(tenant, *, name: str = "App", **kwargs):
 
 
 def make_grant(client, api, scope=None):
-    return client_grant_create(client=client, resource_server=api, scope=scope if scope is not None else api.scope_values)
+    return client_grant_create(
+        client=client, resource_server=api, scope=scope if scope is not None else api.scope_values
+    )
 
 
 def make_user(tenant, *, email: str = "alice@example.test", password: str = DEFAULT_PASSWORD, **kwargs):

@@ -72,8 +72,14 @@ def api_for_token(*, tenant: Tenant, identifier: str, client) -> ResourceServer 
 
 
 def audience_resolve(
-    *, tenant: Tenant, client, audience: str | None, resource: str | None, scopes: list[str],
-    acts_for_user: bool, surface: str = "token",
+    *,
+    tenant: Tenant,
+    client,
+    audience: str | None,
+    resource: str | None,
+    scopes: list[str],
+    acts_for_user: bool,
+    surface: str = "token",
 ) -> Resolution:
     """Resolve the audiences of a token request (SPEC section 2, steps 1 to 5).
 
@@ -99,7 +105,10 @@ def audience_resolve(
         source = "default_audience"
         requested = tenant.default_audience.identifier
         steps.append(
-            Step("requested_audience", f"No audience was requested; the tenant's Default Audience {requested} applies.")
+            Step(
+                "requested_audience",
+                f"No audience was requested; the tenant's Default Audience {requested} applies.",
+            )
         )
     else:
         source = "none"
@@ -117,7 +126,10 @@ def audience_resolve(
         api = api_for_token(tenant=tenant, identifier=requested, client=client)
         if api is None:
             steps.append(
-                Step("api_lookup", f"No API of this tenant has the identifier {requested} (identifiers match exactly).")
+                Step(
+                    "api_lookup",
+                    f"No API of this tenant has the identifier {requested} (identifiers match exactly).",
+                )
             )
             if surface == "authorize":
                 raise fail(AccessDenied(f"Service not found: {requested}"), steps)
@@ -131,27 +143,40 @@ def audience_resolve(
     if acts_for_user and "openid" in scopes:
         if tenant.userinfo_audience not in audiences:
             audiences.append(tenant.userinfo_audience)
-        steps.append(Step("userinfo_audience", f'Scope "openid" adds the userinfo audience {tenant.userinfo_audience}.'))
+        steps.append(
+            Step(
+                "userinfo_audience", f'Scope "openid" adds the userinfo audience {tenant.userinfo_audience}.'
+            )
+        )
     elif acts_for_user:
-        steps.append(Step("userinfo_audience", 'Scope "openid" was not requested, so no userinfo audience is added.'))
+        steps.append(
+            Step("userinfo_audience", 'Scope "openid" was not requested, so no userinfo audience is added.')
+        )
 
     # Step 4: no audience at all.
     if not audiences:
         if not acts_for_user:
             raise fail(
-                AccessDenied("No audience parameter was provided, and no default audience has been configured"),
+                AccessDenied(
+                    "No audience parameter was provided, and no default audience has been configured"
+                ),
                 steps,
             )
         # A user token with no API is still a userinfo token, as Auth0 issues it.
         audiences.append(tenant.userinfo_audience)
         steps.append(
-            Step("userinfo_audience", f"With no API, the token's only audience is userinfo ({tenant.userinfo_audience}).")
+            Step(
+                "userinfo_audience",
+                f"With no API, the token's only audience is userinfo ({tenant.userinfo_audience}).",
+            )
         )
 
     # Step 5: HS256 holds one audience only.
     if api is not None and api.is_symmetric and len(audiences) > 1:
         origin = "the tenant's Default Audience" if source == "default_audience" else "the requested audience"
-        steps.append(Step("hs256_single_audience", "An HS256 API cannot share its token with the userinfo audience."))
+        steps.append(
+            Step("hs256_single_audience", "An HS256 API cannot share its token with the userinfo audience.")
+        )
         raise fail(
             InvalidRequest(
                 f'API "{api.name}" ({api.identifier}), {origin}, signs its tokens with HS256, which can hold only '
@@ -166,7 +191,9 @@ def audience_resolve(
         requested_audience=requested, audience_source=source, api=api, audiences=audiences, steps=steps
     )
     if api is None:
-        steps.append(Step("format", "Only the userinfo audience: an opaque access token, usable only at /userinfo."))
+        steps.append(
+            Step("format", "Only the userinfo audience: an opaque access token, usable only at /userinfo.")
+        )
     else:
         shape = "a string" if len(audiences) == 1 else "the array [API, userinfo]"
         steps.append(Step("format", f"A JWT signed with {api.signing_alg}; its aud is {shape}."))

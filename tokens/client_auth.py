@@ -36,9 +36,13 @@ def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) ->
     basic = _basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if basic:
         if "client_secret" in params:
-            raise InvalidRequest("Send the client secret either in the Authorization header or in the body, not both.")
+            raise InvalidRequest(
+                "Send the client secret either in the Authorization header or in the body, not both."
+            )
         if params.get("client_id", basic[0]) != basic[0]:
-            raise InvalidRequest("The client_id in the body differs from the one in the Authorization header.")
+            raise InvalidRequest(
+                "The client_id in the body differs from the one in the Authorization header."
+            )
         client_id, secret = basic
     else:
         client_id, secret = params.get("client_id"), params.get("client_secret")

@@ -42,15 +42,25 @@ def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
     tenant = client.tenant
     requested = parse_scope(params.get("scope"))
     resolution = audience_resolve(
-        tenant=tenant, client=client, audience=params.get("audience"), resource=params.get("resource"),
-        scopes=requested, acts_for_user=False,
+        tenant=tenant,
+        client=client,
+        audience=params.get("audience"),
+        resource=params.get("resource"),
+        scopes=requested,
+        acts_for_user=False,
     )
     scope = client_credentials_scope(
         resolution=resolution, requested=requested, audience=resolution.requested_audience
     )
     token, expires_in = issue_access_token(
-        tenant=tenant, api=resolution.api, audiences=resolution.audiences, client_id=client.client_id,
-        subject=f"{client.client_id}@clients", scope=scope, grant_type="client_credentials", permissions=scope,
+        tenant=tenant,
+        api=resolution.api,
+        audiences=resolution.audiences,
+        client_id=client.client_id,
+        subject=f"{client.client_id}@clients",
+        scope=scope,
+        grant_type="client_credentials",
+        permissions=scope,
     )
     return token_response(access_token=token, expires_in=expires_in, scope=scope)
 
@@ -75,27 +85,48 @@ def password_grant(*, client: Client, params: dict[str, str], grant_type: str) -
     if grant_type == PASSWORD_REALM:
         realm = _require(params, "realm")
         if realm != USER_DATABASE:
-            raise InvalidRequest(f'Unknown realm "{realm}": this tenant\'s user database is "{USER_DATABASE}".')
+            raise InvalidRequest(
+                f'Unknown realm "{realm}": this tenant\'s user database is "{USER_DATABASE}".'
+            )
     username, password = _require(params, "username"), _require(params, "password")
     requested = parse_scope(params.get("scope"))
     resolution = audience_resolve(
-        tenant=tenant, client=client, audience=params.get("audience"), resource=params.get("resource"),
-        scopes=requested, acts_for_user=True,
+        tenant=tenant,
+        client=client,
+        audience=params.get("audience"),
+        resource=params.get("resource"),
+        scopes=requested,
+        acts_for_user=True,
     )
     user = _authenticate_user(tenant=tenant, username=username, password=password)
     api = resolution.api
-    permissions = user_permissions(user=user, resource_server=api) if api is not None and api.enforce_policies else None
+    permissions = (
+        user_permissions(user=user, resource_server=api) if api is not None and api.enforce_policies else None
+    )
     scope = user_scope(resolution=resolution, requested=requested, permissions=permissions)
     if api is None:
         access_token, expires_in = opaque_token_issue(
-            tenant=tenant, client=client, user=user, scope=scope, grant_type=grant_type, steps=resolution.steps
+            tenant=tenant,
+            client=client,
+            user=user,
+            scope=scope,
+            grant_type=grant_type,
+            steps=resolution.steps,
         )
     else:
         access_token, expires_in = issue_access_token(
-            tenant=tenant, api=api, audiences=resolution.audiences, client_id=client.client_id,
-            subject=user.user_id, scope=scope, grant_type=grant_type,
-            permissions=sorted(permissions if permissions is not None else user_permissions(user=user, resource_server=api))
-            if api.adds_permissions else None,
+            tenant=tenant,
+            api=api,
+            audiences=resolution.audiences,
+            client_id=client.client_id,
+            subject=user.user_id,
+            scope=scope,
+            grant_type=grant_type,
+            permissions=sorted(
+                permissions if permissions is not None else user_permissions(user=user, resource_server=api)
+            )
+            if api.adds_permissions
+            else None,
         )
     id_token = None
     if "openid" in scope:
@@ -105,9 +136,15 @@ def password_grant(*, client: Client, params: dict[str, str], grant_type: str) -
 
 
 GRANTS = {
-    Client.GrantType.CLIENT_CREDENTIALS: lambda client, params: client_credentials_grant(client=client, params=params),
-    Client.GrantType.PASSWORD: lambda client, params: password_grant(client=client, params=params, grant_type="password"),
-    PASSWORD_REALM: lambda client, params: password_grant(client=client, params=params, grant_type=PASSWORD_REALM),
+    Client.GrantType.CLIENT_CREDENTIALS: lambda client, params: client_credentials_grant(
+        client=client, params=params
+    ),
+    Client.GrantType.PASSWORD: lambda client, params: password_grant(
+        client=client, params=params, grant_type="password"
+    ),
+    PASSWORD_REALM: lambda client, params: password_grant(
+        client=client, params=params, grant_type=PASSWORD_REALM
+    ),
 }
 
 

@@ -15,7 +15,12 @@ GTY = {
     "http://auth0.com/oauth/grant-type/password-realm": "password",
     "refresh_token": "refresh_token",
 }
-TYP = {"access_token": "JWT", "access_token_authz": "JWT", "rfc9068_profile": "at+jwt", "rfc9068_profile_authz": "at+jwt"}
+TYP = {
+    "access_token": "JWT",
+    "access_token_authz": "JWT",
+    "rfc9068_profile": "at+jwt",
+    "rfc9068_profile_authz": "at+jwt",
+}
 
 
 def new_jti() -> str:
@@ -31,8 +36,17 @@ def sign(*, tenant_id: int, api, claims: dict, typ: str = "JWT") -> str:
 
 
 def access_token_claims(
-    *, tenant, api, audiences: list[str], client_id: str, subject: str, scope: list[str], grant_type: str,
-    permissions: list[str] | None, now: int, lifetime: int,
+    *,
+    tenant,
+    api,
+    audiences: list[str],
+    client_id: str,
+    subject: str,
+    scope: list[str],
+    grant_type: str,
+    permissions: list[str] | None,
+    now: int,
+    lifetime: int,
 ) -> dict:
     """Claims per the API's token dialect (Auth0 profile or RFC 9068 profile, with or without permissions)."""
     claims: dict = {
@@ -56,13 +70,31 @@ def access_token_claims(
     return claims
 
 
-def issue_access_token(*, tenant, api, audiences, client_id, subject, scope, grant_type, permissions=None,
-                       lifetime: int | None = None) -> tuple[str, int]:
+def issue_access_token(
+    *,
+    tenant,
+    api,
+    audiences,
+    client_id,
+    subject,
+    scope,
+    grant_type,
+    permissions=None,
+    lifetime: int | None = None,
+) -> tuple[str, int]:
     """A signed access token JWT and its lifetime in seconds."""
     lifetime = lifetime or api.token_lifetime
     claims = access_token_claims(
-        tenant=tenant, api=api, audiences=audiences, client_id=client_id, subject=subject, scope=scope,
-        grant_type=grant_type, permissions=permissions, now=int(time.time()), lifetime=lifetime,
+        tenant=tenant,
+        api=api,
+        audiences=audiences,
+        client_id=client_id,
+        subject=subject,
+        scope=scope,
+        grant_type=grant_type,
+        permissions=permissions,
+        now=int(time.time()),
+        lifetime=lifetime,
     )
     return sign(tenant_id=tenant.pk, api=api, claims=claims, typ=TYP[api.token_dialect]), lifetime
 
@@ -73,8 +105,16 @@ def left_hash(value: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
-def issue_id_token(*, tenant, client, user_claims: dict, nonce: str | None = None, access_token: str | None = None,
-                   code: str | None = None, auth_time: int | None = None) -> str:
+def issue_id_token(
+    *,
+    tenant,
+    client,
+    user_claims: dict,
+    nonce: str | None = None,
+    access_token: str | None = None,
+    code: str | None = None,
+    auth_time: int | None = None,
+) -> str:
     """An RS256 ID token for the client (SPEC section 3): aud is the client id."""
     now = int(time.time())
     claims = {

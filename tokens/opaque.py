@@ -11,7 +11,9 @@ from tokens.models import OPAQUE_PREFIX, OpaqueAccessToken
 OPAQUE_TOKEN_LIFETIME = 86_400
 
 
-def opaque_token_issue(*, tenant, client, user, scope: list[str], grant_type: str, steps: list) -> tuple[str, int]:
+def opaque_token_issue(
+    *, tenant, client, user, scope: list[str], grant_type: str, steps: list
+) -> tuple[str, int]:
     """Issue a token of 256 random bits; only its SHA-256 is stored (the bits make a keyed hash unnecessary)."""
     token = OPAQUE_PREFIX + secrets.token_urlsafe(32)
     OpaqueAccessToken.objects.create(

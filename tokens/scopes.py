@@ -35,7 +35,9 @@ def client_credentials_scope(*, resolution: Resolution, requested: list[str], au
     granted = _grant_scope(api)
     if not requested:
         scope = granted
-        resolution.steps.append(Step("scope", "No scope was requested: the token gets every scope of the client grant."))
+        resolution.steps.append(
+            Step("scope", "No scope was requested: the token gets every scope of the client grant.")
+        )
     else:
         scope = [s for s in requested if s in granted]
         dropped = [s for s in requested if s not in granted]
@@ -70,11 +72,17 @@ def user_scope(*, resolution: Resolution, requested: list[str], permissions: set
     if api.enforce_policies and permissions is not None:
         allowed = [s for s in api_scopes if s in permissions]
         if api_scopes and not allowed:
-            resolution.steps.append(Step("rbac", "RBAC is on and the user holds none of the requested permissions."))
-            raise fail(InvalidScope("User is not authorized to the audience for those scopes"), resolution.steps)
+            resolution.steps.append(
+                Step("rbac", "RBAC is on and the user holds none of the requested permissions.")
+            )
+            raise fail(
+                InvalidScope("User is not authorized to the audience for those scopes"), resolution.steps
+            )
         if len(allowed) < len(api_scopes):
             missing = " ".join(s for s in api_scopes if s not in allowed)
-            resolution.steps.append(Step("rbac", f"RBAC is on: left out the permissions the user lacks: {missing}."))
+            resolution.steps.append(
+                Step("rbac", f"RBAC is on: left out the permissions the user lacks: {missing}.")
+            )
         api_scopes = allowed
     elif api.enforce_policies:
         resolution.steps.append(Step("rbac", "RBAC is on: the user's permissions will limit the API scopes."))

@@ -26,11 +26,16 @@ def userinfo_token_verify(*, tenant: Tenant, token: str) -> VerifiedToken:
         if record is None or record.user is None:
             raise InvalidToken("The access token is unknown, expired, or not valid for this tenant.")
         return VerifiedToken(
-            subject=record.user.user_id, scopes=set(record.scope.split()), client_id=record.client.client_id,
-            claims={}, opaque=record,
+            subject=record.user.user_id,
+            scopes=set(record.scope.split()),
+            client_id=record.client.client_id,
+            claims={},
+            opaque=record,
         )
     claims = jwt_verify(tenant=tenant, token=token, audience=tenant.userinfo_audience)
     return VerifiedToken(
-        subject=claims["sub"], scopes=set(str(claims.get("scope", "")).split()),
-        client_id=claims.get("azp") or claims.get("client_id"), claims=claims,
+        subject=claims["sub"],
+        scopes=set(str(claims.get("scope", "")).split()),
+        client_id=claims.get("azp") or claims.get("client_id"),
+        claims=claims,
     )

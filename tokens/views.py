@@ -20,9 +20,7 @@ from tokens.verification import InvalidToken, userinfo_token_verify
 def token(request, tenant_slug: str):
     """POST /{slug}/oauth/token: RFC 6749 section 3.2, form-encoded or JSON."""
     if request.method != "POST":
-        response = oauth_error_response(
-            InvalidRequest("The token endpoint accepts POST only.", status=405)
-        )
+        response = oauth_error_response(InvalidRequest("The token endpoint accepts POST only.", status=405))
         response["Allow"] = "POST, OPTIONS"
         return response
     try:
@@ -51,23 +49,31 @@ def userinfo(request, tenant_slug: str):
     """GET/POST /{slug}/userinfo (OIDC Core 5.3): an opaque token of this tenant or a JWT for its userinfo."""
     tenant = tenant_get(slug=tenant_slug)
     if tenant is None:
-        return oauth_error_response(AuthportError(f"Unknown tenant: {tenant_slug}", code="not_found", status=404))
+        return oauth_error_response(
+            AuthportError(f"Unknown tenant: {tenant_slug}", code="not_found", status=404)
+        )
     if request.method not in ("GET", "POST"):
         return oauth_error_response(InvalidRequest("UserInfo accepts GET and POST.", status=405))
     realm = tenant.issuer
     token_value = _bearer_token(request)
     if token_value is None:
-        return bearer_error_response(status=401, error=None, description="An access token is required.", realm=realm)
+        return bearer_error_response(
+            status=401, error=None, description="An access token is required.", realm=realm
+        )
     try:
         verified = userinfo_token_verify(tenant=tenant, token=token_value)
     except InvalidToken as exc:
         return bearer_error_response(status=401, error="invalid_token", description=str(exc), realm=realm)
-    user = verified.opaque.user if verified.opaque else (
-        TenantUser.objects.for_tenant(tenant).filter(user_id=verified.subject).first()
+    user = (
+        verified.opaque.user
+        if verified.opaque
+        else (TenantUser.objects.for_tenant(tenant).filter(user_id=verified.subject).first())
     )
     if user is None or user.blocked:
         return bearer_error_response(
-            status=401, error="invalid_token", description="The token's user no longer exists or is blocked.",
+            status=401,
+            error="invalid_token",
+            description="The token's user no longer exists or is blocked.",
             realm=realm,
         )
     return no_store(JsonResponse(user_claims(user, verified.scopes)))
