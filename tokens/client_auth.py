@@ -8,6 +8,20 @@ from clients.models import Client
 from core.exceptions import InvalidClient, InvalidRequest, NotFound
 from tenants.models import Tenant
 
+# What the token endpoint reads; the rest stays deferred (fewer columns, a faster query to build).
+CLIENT_FIELDS = (
+    "tenant_id",
+    "client_id",
+    "client_secret_hash",
+    "grant_types",
+    "token_endpoint_auth_method",
+    "app_type",
+    "jwt_lifetime_in_seconds",
+    "tenant__slug",
+    "tenant__default_audience_id",
+    "tenant__default_audience__tenant_id",
+    "tenant__default_audience__identifier",
+)
 BAD_CREDENTIALS = "Client authentication failed: unknown client or wrong client credentials."
 
 
@@ -50,7 +64,9 @@ def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) ->
         raise InvalidRequest("Missing required parameter: client_id")
     client = (
         Client.objects.select_related("tenant", "tenant__default_audience")
+        .only(*CLIENT_FIELDS)
         .filter(client_id=client_id, tenant__slug=tenant_slug)
+        .order_by()
         .first()
     )
     error = InvalidClientBasic if basic else InvalidClient

@@ -23,7 +23,7 @@ def client_credentials_scope(*, resolution: Resolution, requested: list[str], au
     """The client needs a grant for the API; the token gets the requested scopes the grant allows,
     or every granted scope when none is requested (Auth0's behaviour)."""
     api = resolution.api
-    if api is None or not api.client_has_grant:
+    if api is None or api.client_grant_scope is None:  # NULL: the client has no grant
         resolution.steps.append(Step("client_grant", f"The client has no client grant for {audience}."))
         raise fail(
             AccessDenied(
