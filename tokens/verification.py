@@ -1,13 +1,18 @@
-"""Verifying access tokens presented at /userinfo: opaque ones of this tenant, or JWTs for its userinfo."""
+"""Verifying access tokens: at /userinfo (opaque ones of this tenant, or JWTs for its userinfo), and
+HS256 tokens of an API with its secrets (SPEC sections 3, 4)."""
 
 from dataclasses import dataclass
 
+import jwt
+
+from apis.models import ResourceServer
+from apis.selectors import hs256_verification_secrets
 from tenants.models import Tenant
 from tenants.verification import InvalidToken, jwt_verify
 from tokens.models import OPAQUE_PREFIX
 from tokens.opaque import opaque_token_find
 
-__all__ = ["InvalidToken", "VerifiedToken", "userinfo_token_verify"]
+__all__ = ["InvalidToken", "VerifiedToken", "hs256_jwt_verify", "userinfo_token_verify"]
 
 
 @dataclass(frozen=True)
@@ -38,4 +43,45 @@ def userinfo_token_verify(*, tenant: Tenant, token: str) -> VerifiedToken:
         scopes=set(str(claims.get("scope", "")).split()),
         client_id=claims.get("azp") or claims.get("client_id"),
         claims=claims,
+    )
+
+
+def hs256_jwt_verify(*, tenant: Tenant, api: ResourceServer, token: str) -> dict:
+    """Claims of an HS256 JWT issued by this tenant for `api`, or InvalidToken (SPEC sections 3, 4).
+
+    Verifies with the API's current secret and, while its grace period runs, the previous one
+    (`hs256_verification_secrets`), so a token signed just before a secret rotation verifies until
+    the grace ends. Only HS256 is accepted, and there is no clock leeway: Authport is the issuer.
+    """
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("The token is malformed.") from exc
+    secrets = hs256_verification_secrets(api)
+    if not secrets:
+        raise InvalidToken(f"API {api.identifier} signs with {api.signing_alg}, not HS256.")
+    if header.get("alg") != "HS256":
+        raise InvalidToken(
+            f"API {api.identifier} signs with HS256, so a token signed with {header.get('alg')} is not one of its tokens."
+        )
+    for secret in secrets:
+        try:
+            return jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                audience=api.identifier,
+                issuer=tenant.issuer,
+                leeway=0,
+                options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue  # signed with another secret: try the previous one, if any
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("The token has expired.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(f"The token is invalid: {exc}.") from exc
+    raise InvalidToken(
+        f"The token's signature does not match the signing secret of API {api.identifier} "
+        "(nor a previous secret still in its grace period)."
     )
