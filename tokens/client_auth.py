@@ -61,7 +61,8 @@ def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) ->
     else:
         client_id, secret = params.get("client_id"), params.get("client_secret")
     if not client_id:
-        raise InvalidRequest("Missing required parameter: client_id")
+        # RFC 6749 section 5.2: no client authentication at all is invalid_client, like a wrong secret.
+        raise InvalidClient("Client authentication failed: send client_id (and the client_secret).")
     client = (
         Client.objects.select_related("tenant", "tenant__default_audience")
         .only(*CLIENT_FIELDS)

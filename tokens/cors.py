@@ -24,8 +24,10 @@ def cors(*, methods: str, any_origin: bool = False):
         @wraps(view)
         def wrapper(request, tenant_slug: str, *args, **kwargs):
             origin = request.headers.get("Origin")
-            allowed = bool(origin) and (
-                any_origin or origin_registered(tenant_slug=tenant_slug, origin=origin)
+            # Public documents answer every origin, with or without an Origin header, so that a
+            # shared cache never stores a copy without the CORS header.
+            allowed = any_origin or (
+                bool(origin) and origin_registered(tenant_slug=tenant_slug, origin=origin)
             )
             if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
                 response = HttpResponse(status=204)

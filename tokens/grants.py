@@ -12,9 +12,11 @@ from clients.models import Client
 from core.exceptions import InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from tenants.models import USER_DATABASE
 from tokens.audience import audience_resolve
+from tokens.codes import authorization_code_grant
 from tokens.issuing import issue_access_token, issue_id_token
 from tokens.oidc import user_claims
 from tokens.opaque import opaque_token_issue
+from tokens.refresh import refresh_token_grant
 from tokens.scopes import client_credentials_scope, parse_scope, user_scope
 
 PASSWORD_REALM = Client.GrantType.PASSWORD_REALM
@@ -145,6 +147,10 @@ GRANTS = {
     PASSWORD_REALM: lambda client, params: password_grant(
         client=client, params=params, grant_type=PASSWORD_REALM
     ),
+    Client.GrantType.AUTHORIZATION_CODE: lambda client, params: authorization_code_grant(
+        client=client, params=params
+    ),
+    Client.GrantType.REFRESH_TOKEN: lambda client, params: refresh_token_grant(client=client, params=params),
 }
 
 

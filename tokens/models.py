@@ -24,3 +24,76 @@ class OpaqueAccessToken(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"opaque token …{self.token_hash[-6:]} for {self.client_id}"
+
+
+CODE_PREFIX = "authport_code_"
+REFRESH_PREFIX = "authport_rt_"
+
+
+class AuthorizationCode(TenantOwnedModel):
+    """A code from /authorize (RFC 6749 section 4.1), stored as its SHA-256: single use, 60 s,
+    bound to its client and redirect_uri, with the PKCE challenge and what the request resolved to."""
+
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.CharField(max_length=2000)
+    # The requested audience as resolved at /authorize, so the exchange issues exactly that token.
+    audience = models.CharField(max_length=600)
+    scope = models.CharField(max_length=2000, blank=True)
+    nonce = models.CharField(max_length=500, blank=True)
+    code_challenge = models.CharField(max_length=128, blank=True)
+    auth_time = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    # The refresh token family the exchange starts, chosen up front so that a replay of the code
+    # can revoke it (RFC 6749 section 4.1.2) even while the first exchange is still running.
+    refresh_family = models.CharField(max_length=64)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "authorization code"
+
+    def __str__(self) -> str:
+        return f"code …{self.code_hash[-6:]} for {self.client_id}"
+
+
+class RefreshToken(TenantOwnedModel):
+    """An opaque, rotating refresh token stored as its SHA-256. Every rotation stays in one `family`;
+    presenting a rotated token again revokes the whole family (reuse detection)."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    family = models.CharField(max_length=64, db_index=True)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
+    # The audience resolved when the family began: a refresh keeps it (SPEC section 2, last paragraph).
+    audience = models.CharField(max_length=600)
+    scope = models.CharField(max_length=2000, blank=True)
+    auth_time = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    family_expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "refresh token"
+
+    def __str__(self) -> str:
+        return f"refresh token …{self.token_hash[-6:]} for {self.client_id}"
+
+
+class SsoSession(TenantOwnedModel):
+    """A user's sign-in at one tenant (Auth0's SSO session), keyed by the SHA-256 of its cookie value,
+    so every process sees it. Ends at `expires_at` (tenant.session_lifetime) or at logout."""
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
+    auth_time = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SSO session"
+
+    def __str__(self) -> str:
+        return f"session …{self.key_hash[-6:]} of {self.user_id}"

@@ -24,7 +24,9 @@ def bearer_error_response(*, status: int, error: str | None, description: str, r
     challenge = f'Bearer realm="{realm}"'
     body = {"error": error or "invalid_request", "error_description": description}
     if error:
-        challenge += f', error="{error}", error_description="{description}"'
+        # RFC 6750 section 3: error_description may not contain '"' or '\\'.
+        safe = "".join(c for c in description if c not in '"\\' and 0x20 <= ord(c) < 0x7F)
+        challenge += f', error="{error}", error_description="{safe}"'
     response = JsonResponse(body, status=status)
     response["WWW-Authenticate"] = challenge
     return no_store(response)

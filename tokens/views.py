@@ -1,6 +1,6 @@
 """OAuth endpoints of a tenant: the token endpoint and OIDC UserInfo (SPEC sections 1-3)."""
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import TenantUser
@@ -11,6 +11,7 @@ from tokens.cors import cors
 from tokens.grants import token_exchange
 from tokens.oidc import user_claims
 from tokens.params import read_params
+from tokens.refresh import refresh_token_revoke
 from tokens.responses import bearer_error_response, no_store, oauth_error_response
 from tokens.verification import InvalidToken, userinfo_token_verify
 
@@ -77,3 +78,27 @@ def userinfo(request, tenant_slug: str):
             realm=realm,
         )
     return no_store(JsonResponse(user_claims(user, verified.scopes)))
+
+
+@csrf_exempt
+@cors(methods="POST")
+def revoke(request, tenant_slug: str):
+    """POST /{slug}/oauth/revoke (RFC 7009): revokes a refresh token's family; 200 for unknown tokens."""
+    if request.method != "POST":
+        response = oauth_error_response(
+            InvalidRequest("The revocation endpoint accepts POST only.", status=405)
+        )
+        response["Allow"] = "POST, OPTIONS"
+        return response
+    try:
+        params = read_params(request)
+        client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
+        token_value = params.get("token")
+        if not token_value:
+            raise InvalidRequest("Missing required parameter: token")
+        refresh_token_revoke(client=client, token=token_value)
+    except InvalidClientBasic as err:
+        return oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
+    except AuthportError as err:
+        return oauth_error_response(err)
+    return no_store(HttpResponse(status=200))

@@ -1,0 +1,162 @@
+"""Browser endpoints of a tenant: /authorize with its login page, and /v2/logout (SPEC section 1)."""
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.selectors import user_find_by_email
+from clients.models import Client
+from core.exceptions import AuthportError, InvalidRequest
+from tenants.selectors import tenant_get
+from tokens.authorize import (
+    AuthorizePageError,
+    LoginRequired,
+    authorize_complete,
+    authorize_request_parse,
+    authorize_target,
+    session_satisfies,
+    single_params,
+)
+from tokens.authorize_responses import authorize_error, authorize_respond, error_page, page
+from tokens.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
+from tokens.throttle import (
+    LOCKED_MESSAGE,
+    login_failure_record,
+    login_locked,
+    login_success_record,
+)
+
+WRONG_CREDENTIALS = "Wrong email or password."
+# Checked against when the email is unknown, so an unknown user costs as long as a wrong password.
+_DUMMY_HASH = make_password("authport-login-timing-equaliser")
+LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
+
+
+def _parse(request, tenant, querydict):
+    """(target, parsed request or the AuthportError to send back); AuthorizePageError when no target."""
+    try:
+        params = single_params(querydict)
+    except InvalidRequest as err:
+        raise AuthorizePageError(err.message) from err
+    target = authorize_target(tenant=tenant, params=params)
+    try:
+        return target, authorize_request_parse(target=target, params=params), None
+    except AuthportError as err:
+        return target, None, err
+
+
+def _login_page(request, auth_request, *, error: str | None = None, email: str = "", status: int = 200):
+    tenant = auth_request.client.tenant
+    return page(
+        request,
+        "tokens/login.html",
+        {
+            "action": reverse("login", args=[tenant.slug]),
+            "hidden": sorted(auth_request.params.items()),
+            "tenant_name": tenant.friendly_name or tenant.slug,
+            "client_name": auth_request.client.name,
+            "error": error,
+            "email": email,
+        },
+        status=status,
+    )
+
+
+def _finish(request, auth_request, *, user, auth_time):
+    target = auth_request.target
+    try:
+        params = authorize_complete(request=auth_request, user=user, auth_time=auth_time)
+    except AuthportError as err:
+        return authorize_error(request, target, err)
+    return authorize_respond(request, target, params)
+
+
+@require_GET
+def authorize(request, tenant_slug: str):
+    """GET /{slug}/authorize: answer from the SSO session, ask for a login, or send back an error."""
+    tenant = tenant_get(slug=tenant_slug)
+    if tenant is None:
+        return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
+    try:
+        target, auth_request, error = _parse(request, tenant, request.GET)
+    except AuthorizePageError as err:
+        return error_page(request, err.message, status=err.status)
+    if error is not None:
+        return authorize_error(request, target, error)
+    session = sso_session_get(request=request, tenant=tenant)
+    if session is not None and not session.user.blocked:
+        if session_satisfies(request=auth_request, auth_time=session.auth_time):
+            return _finish(request, auth_request, user=session.user, auth_time=session.auth_time)
+    if "none" in auth_request.prompt:
+        return authorize_error(request, target, LoginRequired("Login required"))
+    return _login_page(request, auth_request)
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_POST
+def login(request, tenant_slug: str):
+    """POST /{slug}/login: the login form (CSRF-protected), carrying the authorization request."""
+    tenant = tenant_get(slug=tenant_slug)
+    if tenant is None:
+        return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
+    fields = request.POST.copy()
+    for name in LOGIN_FIELDS:
+        fields.pop(name, None)
+    try:
+        target, auth_request, error = _parse(request, tenant, fields)
+    except AuthorizePageError as err:
+        return error_page(request, err.message, status=err.status)
+    if error is not None:
+        return authorize_error(request, target, error)
+    email = request.POST.get("email", "").strip()
+    password = request.POST.get("password", "")
+    ip = _client_ip(request)
+    if login_locked(tenant=tenant, email=email, ip=ip):
+        return _login_page(request, auth_request, error=LOCKED_MESSAGE, email=email, status=429)
+    user = user_find_by_email(tenant=tenant, email=email) if email else None
+    if user is None:
+        check_password(password, _DUMMY_HASH)
+    if user is None or not user.check_password(password):
+        login_failure_record(tenant=tenant, email=email, ip=ip)
+        return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email=email)
+    login_success_record(tenant=tenant, email=email, ip=ip)
+    if user.blocked:
+        return _login_page(request, auth_request, error="Your account is blocked.", email=email, status=403)
+    session, cookie_value = sso_session_start(tenant=tenant, user=user)
+    response = _finish(request, auth_request, user=user, auth_time=session.auth_time)
+    sso_cookie_set(response=response, tenant=tenant, value=cookie_value)
+    return response
+
+
+@require_GET
+def logout(request, tenant_slug: str):
+    """GET /{slug}/v2/logout?client_id=...&returnTo=...: end the SSO session, then go only to an
+    allowed logout URL of the client (Auth0's behaviour); anything else gets an error page."""
+    tenant = tenant_get(slug=tenant_slug)
+    if tenant is None:
+        return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
+    client_id = request.GET.get("client_id")
+    return_to = request.GET.get("returnTo") or request.GET.get("post_logout_redirect_uri")
+    client = Client.objects.for_tenant(tenant).filter(client_id=client_id).first() if client_id else None
+    if return_to is None and client is not None and client.allowed_logout_urls:
+        return_to = client.allowed_logout_urls[0]  # Auth0: the first allowed logout URL
+    if return_to is None:
+        response = page(request, "tokens/logged_out.html", {})
+    elif client is None:
+        response = error_page(
+            request,
+            "returnTo needs the client_id of an application that lists it in its allowed logout URLs.",
+        )
+    elif return_to not in (client.allowed_logout_urls or []):
+        response = error_page(
+            request,
+            f'The returnTo URL "{return_to}" is not in the list of allowed logout URLs of the application.',
+        )
+    else:
+        response = HttpResponseRedirect(return_to)
+    sso_session_end(request=request, response=response, tenant=tenant)
+    return response

@@ -1,0 +1,162 @@
+"""Refresh tokens: opaque, prefixed, stored hashed, rotated on every use, with reuse detection.
+
+A refresh token remembers the audience its first token was issued for, so every token it mints
+has the same audiences and format as the first (SPEC section 2, last paragraph). Each use returns a
+new refresh token of the same family; presenting a used one again revokes the family (OAuth 2.0
+Security BCP, section 4.14.2). A family is revoked as soon as any of its members is.
+"""
+
+import datetime as dt
+import secrets
+
+from django.utils import timezone
+
+from core.crypto import sha256_hex
+from core.exceptions import InvalidGrant, InvalidRequest, InvalidScope
+from tokens.audience import audience_resolve
+from tokens.models import REFRESH_PREFIX, RefreshToken
+from tokens.scopes import parse_scope
+from tokens.user_tokens import token_body, user_access_token_issue, user_id_token_issue, user_scope_decide
+
+# Auth0's defaults for rotating refresh tokens: 30 days absolute, 15 days idle.
+ABSOLUTE_LIFETIME = dt.timedelta(days=30)
+IDLE_LIFETIME = dt.timedelta(days=15)
+INVALID = "Unknown or invalid refresh token."
+
+
+def new_family() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def refresh_token_issue(
+    *,
+    client,
+    user,
+    audience: str,
+    scope: list[str],
+    auth_time: dt.datetime,
+    family: str,
+    family_expires_at: dt.datetime | None = None,
+) -> str:
+    """A new refresh token of `family`; only its SHA-256 is stored (it carries 256 random bits)."""
+    token = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    family_expires_at = family_expires_at or now + ABSOLUTE_LIFETIME
+    RefreshToken.objects.create(
+        tenant=client.tenant,
+        client=client,
+        user=user,
+        token_hash=sha256_hex(token),
+        family=family,
+        audience=audience,
+        scope=" ".join(scope),
+        auth_time=auth_time,
+        expires_at=min(now + IDLE_LIFETIME, family_expires_at),
+        family_expires_at=family_expires_at,
+    )
+    return token
+
+
+def refresh_family_revoke(*, tenant, family: str) -> int:
+    """Revoke every refresh token of a family; returns how many were live."""
+    return (
+        RefreshToken.objects.for_tenant(tenant)
+        .filter(family=family, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now())
+    )
+
+
+def refresh_family_revoked(*, tenant, family: str) -> bool:
+    return RefreshToken.objects.for_tenant(tenant).filter(family=family, revoked_at__isnull=False).exists()
+
+
+def refresh_token_find(*, tenant, token: str) -> RefreshToken | None:
+    if not token.startswith(REFRESH_PREFIX):
+        return None
+    return (
+        RefreshToken.objects.for_tenant(tenant)
+        .select_related("user")
+        .filter(token_hash=sha256_hex(token))
+        .first()
+    )
+
+
+def refresh_token_use(*, client, token: str) -> RefreshToken:
+    """Claim a refresh token for one rotation. A used token presented again revokes its family."""
+    tenant = client.tenant
+    record = refresh_token_find(tenant=tenant, token=token)
+    if record is None or record.client_id != client.pk:
+        raise InvalidGrant(INVALID)
+    if record.revoked_at is not None or refresh_family_revoked(tenant=tenant, family=record.family):
+        raise InvalidGrant("The refresh token has been revoked.")
+    if record.expires_at <= timezone.now():
+        raise InvalidGrant("The refresh token has expired.")
+    # Compare-and-set: of two concurrent uses, exactly one claims the token; the other is a reuse.
+    claimed = RefreshToken.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=timezone.now())
+    if not claimed:
+        refresh_family_revoke(tenant=tenant, family=record.family)
+        raise InvalidGrant("The refresh token was already used; every token of its family is now revoked.")
+    return record
+
+
+def refresh_token_revoke(*, client, token: str) -> None:
+    """RFC 7009: revoke the family of this client's refresh token; unknown tokens are ignored."""
+    record = refresh_token_find(tenant=client.tenant, token=token)
+    if record is not None and record.client_id == client.pk:
+        refresh_family_revoke(tenant=client.tenant, family=record.family)
+
+
+def refresh_token_grant(*, client, params: dict[str, str]) -> dict:
+    """grant_type=refresh_token (RFC 6749 section 6): the original audience, the same or a narrower scope."""
+    token = params.get("refresh_token")
+    if not token:
+        raise InvalidRequest("Missing required parameter: refresh_token")
+    record = refresh_token_use(client=client, token=token)
+    user = record.user
+    if user.blocked:
+        raise InvalidGrant("user is blocked")
+    granted = parse_scope(record.scope)
+    requested = parse_scope(params.get("scope")) or granted
+    wider = [s for s in requested if s not in granted]
+    if wider:
+        raise InvalidScope(
+            f"The requested scope exceeds the scope granted by the refresh token: {' '.join(wider)}."
+        )
+    # The stored audience, never the request's nor today's Default Audience: the format stays the same.
+    resolution = audience_resolve(
+        tenant=client.tenant,
+        client=client,
+        audience=record.audience,
+        resource=None,
+        scopes=requested,
+        acts_for_user=True,
+    )
+    scope = user_scope_decide(resolution=resolution, requested=requested, user=user)
+    access_token, expires_in = user_access_token_issue(
+        client=client, user=user, resolution=resolution, scope=scope, grant_type="refresh_token"
+    )
+    id_token = None
+    if "openid" in scope:
+        id_token = user_id_token_issue(
+            client=client, user=user, scope=scope, auth_time=int(record.auth_time.timestamp())
+        )
+    new_token = refresh_token_issue(
+        client=client,
+        user=user,
+        audience=record.audience,
+        scope=granted,
+        auth_time=record.auth_time,
+        family=record.family,
+        family_expires_at=record.family_expires_at,
+    )
+    # A reuse detected while this rotation ran revoked the family; the new token must not escape it.
+    if refresh_family_revoked(tenant=client.tenant, family=record.family):
+        refresh_family_revoke(tenant=client.tenant, family=record.family)
+        raise InvalidGrant("The refresh token has been revoked.")
+    return token_body(
+        access_token=access_token,
+        expires_in=expires_in,
+        scope=scope,
+        id_token=id_token,
+        refresh_token=new_token,
+    )

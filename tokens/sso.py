@@ -1,0 +1,72 @@
+"""The tenant-scoped SSO session (Auth0's session layer): a random cookie value, stored hashed in the DB.
+
+The cookie's path is `/{slug}/`, so each tenant has its own session and a browser signed in at one
+tenant is a stranger at another. Its state lives in the database, so every process sees it.
+"""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.crypto import sha256_hex
+from tokens.models import SsoSession
+
+COOKIE_NAME = "authport_session"
+
+
+def _cookie_path(tenant) -> str:
+    return f"/{tenant.slug}/"
+
+
+def sso_session_get(*, request, tenant) -> SsoSession | None:
+    """The live session of this tenant's cookie, with its user, or None (absent, ended, expired)."""
+    value = request.COOKIES.get(COOKIE_NAME)
+    if not value:
+        return None
+    return (
+        SsoSession.objects.for_tenant(tenant)
+        .select_related("user")
+        .filter(key_hash=sha256_hex(value), ended_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def sso_session_start(*, tenant, user) -> tuple[SsoSession, str]:
+    """Sign `user` in at `tenant` for tenant.session_lifetime hours: (session, cookie value)."""
+    value = secrets.token_urlsafe(32)
+    now = timezone.now()
+    session = SsoSession.objects.create(
+        tenant=tenant,
+        user=user,
+        key_hash=sha256_hex(value),
+        auth_time=now,
+        expires_at=now + dt.timedelta(hours=tenant.session_lifetime),
+    )
+    return session, value
+
+
+def sso_cookie_set(*, response, tenant, value: str) -> None:
+    secure = settings.PUBLIC_URL.startswith("https://")
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=tenant.session_lifetime * 3600,
+        path=_cookie_path(tenant),
+        secure=secure,
+        httponly=True,
+        # Silent renewal runs in an iframe of the app's site: over https the cookie must be sent
+        # cross-site (None requires Secure); over plain http only same-site frames get it (Lax).
+        samesite="None" if secure else "Lax",
+    )
+
+
+def sso_session_end(*, request, response, tenant) -> None:
+    """Log out: end this cookie's session in the DB (every process) and delete the cookie."""
+    value = request.COOKIES.get(COOKIE_NAME)
+    if value:
+        SsoSession.objects.for_tenant(tenant).filter(
+            key_hash=sha256_hex(value), ended_at__isnull=True
+        ).update(ended_at=timezone.now())
+    response.delete_cookie(COOKIE_NAME, path=_cookie_path(tenant))
