@@ -60,12 +60,16 @@ class GeneratedKey:
     public_jwk: dict
 
 
+def generate_private_key(alg: str):
+    """A fresh private key for `alg`: P-256 for ES256, RSA-2048 for RS256 and PS256."""
+    if alg == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
+
+
 def generate_signing_key(*, alg: str, common_name: str) -> GeneratedKey:
     """A new key pair with a self-signed certificate, as Auth0 publishes (x5c, x5t)."""
-    if alg == "ES256":
-        private_key = ec.generate_private_key(ec.SECP256R1())
-    else:  # RS256 and PS256 are both RSA keys
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
+    private_key = generate_private_key(alg)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = dt.datetime.now(dt.UTC)
     cert = (

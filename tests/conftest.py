@@ -1,10 +1,12 @@
 """Shared fixtures. Every suite has a second tenant at hand, to prove isolation."""
 
+import threading
 from dataclasses import dataclass
 
 import pytest
 
 from clients.models import Client
+from tenants import keys as tenants_keys
 from tests import factories
 
 
@@ -72,3 +74,30 @@ def password_app(tenant):
 @pytest.fixture
 def end_user(tenant):
     return factories.make_user(tenant)
+
+
+_KEY_POOL: dict[str, list] = {"RSA": [], "EC": []}
+_KEY_POOL_LOCK = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def reuse_generated_keys(monkeypatch):
+    """Reuse private keys across tests: an RSA key costs 100-200 ms to generate and every tenant needs two.
+
+    Within one test every key is still distinct (kids stay unique); across tests the database is
+    reset, so the same keys can serve again. Every pooled key comes from the real generator.
+    """
+    real = tenants_keys.generate_private_key
+    taken = {"RSA": 0, "EC": 0}
+
+    def pooled(alg: str):
+        kind = "EC" if alg == "ES256" else "RSA"
+        with _KEY_POOL_LOCK:
+            index = taken[kind]
+            taken[kind] += 1
+            pool = _KEY_POOL[kind]
+            while len(pool) <= index:
+                pool.append(real(alg))
+            return pool[index]
+
+    monkeypatch.setattr(tenants_keys, "generate_private_key", pooled)
