@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.models import Permission, Role, TenantUser
 from apis.models import ResourceServer
+from apis.errors import ResourceServerNotFound
+from apis.selectors import resource_server_find
 from core.exceptions import Conflict
 from tenants.models import Tenant
 
@@ -107,3 +109,78 @@ def user_roles_add(*, user: TenantUser, roles: list[Role]) -> None:
     if any(r.tenant_id != user.tenant_id for r in roles):
         raise ValidationError("A user can only hold roles of their own tenant.")
     user.roles.add(*roles)
+
+
+@transaction.atomic
+def user_delete(*, user: TenantUser) -> None:
+    """Delete a user with their permissions, role memberships and opaque tokens."""
+    user.delete()
+
+
+@transaction.atomic
+def role_update(*, role: Role, name: str | None = None, description: str | None = None) -> Role:
+    """Rename or redescribe a role; names stay unique per tenant (409)."""
+    if name is not None:
+        if Role.objects.for_tenant(role.tenant).filter(name=name).exclude(pk=role.pk).exists():
+            raise Conflict("A role with this name already exists.")
+        role.name = name
+    if description is not None:
+        role.description = description
+    role.full_clean(validate_constraints=False)
+    role.save()
+    return role
+
+
+@transaction.atomic
+def role_delete(*, role: Role) -> None:
+    """Delete a role: its users lose the permissions it gave them."""
+    role.delete()
+
+
+def _permission_targets(*, tenant: Tenant, permissions: list[tuple[str, str]]) -> list[tuple[ResourceServer, str]]:
+    """(API, permission name) pairs from (API identifier, name) pairs; an unknown API is a 404."""
+    apis: dict[str, ResourceServer] = {}
+    targets = []
+    for identifier, name in permissions:
+        if identifier not in apis:
+            api = resource_server_find(tenant=tenant, identifier=identifier)
+            if api is None:
+                raise ResourceServerNotFound()
+            apis[identifier] = api
+        targets.append((apis[identifier], name))
+    return targets
+
+
+@transaction.atomic
+def permissions_assign(
+    *,
+    tenant: Tenant,
+    permissions: list[tuple[str, str]],
+    user: TenantUser | None = None,
+    role: Role | None = None,
+) -> None:
+    """Give a user or role API scopes named by (API identifier, scope): all of them or none (RBAC)."""
+    for api, name in _permission_targets(tenant=tenant, permissions=permissions):
+        permissions_add(resource_server=api, permission_names=[name], user=user, role=role)
+
+
+@transaction.atomic
+def permissions_remove(
+    *,
+    tenant: Tenant,
+    permissions: list[tuple[str, str]],
+    user: TenantUser | None = None,
+    role: Role | None = None,
+) -> None:
+    """Take API scopes from a user or role; a permission they do not hold is ignored (as Auth0 does)."""
+    if (user is None) == (role is None):
+        raise ValueError("Pass exactly one of user and role.")
+    for api, name in _permission_targets(tenant=tenant, permissions=permissions):
+        Permission.objects.for_tenant(tenant).filter(
+            resource_server=api, permission_name=name, user=user, role=role
+        ).delete()
+
+
+@transaction.atomic
+def user_roles_remove(*, user: TenantUser, roles: list[Role]) -> None:
+    user.roles.remove(*roles)

@@ -1,6 +1,9 @@
 """Reads of APIs."""
 
+import datetime as dt
+
 from django.db.models import Q
+from django.utils import timezone
 
 from apis.errors import ResourceServerNotFound
 from apis.models import ResourceServer
@@ -21,3 +24,46 @@ def resource_server_get(*, tenant: Tenant, id_or_identifier: str) -> ResourceSer
 
 def resource_server_find(*, tenant: Tenant, identifier: str) -> ResourceServer | None:
     return ResourceServer.objects.for_tenant(tenant).filter(identifier=identifier).first()
+
+
+def previous_secret_in_grace(api: ResourceServer, *, now: dt.datetime | None = None) -> bool:
+    """Whether the API's previous HS256 secret still verifies: its grace period has not run out."""
+    expires_at = api.previous_signing_secret_expires_at
+    return (
+        bool(api.previous_signing_secret_encrypted)
+        and expires_at is not None
+        and expires_at > (now or timezone.now())
+    )
+
+
+def hs256_previous_secret(
+    api: ResourceServer, *, now: dt.datetime | None = None
+) -> tuple[str, dt.datetime] | None:
+    """The previous HS256 secret and when it stops verifying, while its grace runs (SPEC section 4).
+
+    What the Management API returns as `previous_signing_secret` / `..._expires_at`; None once the
+    grace period is over, even before a later rotation or `reencrypt_secrets` clears the column.
+    """
+    if not api.is_symmetric or not previous_secret_in_grace(api, now=now):
+        return None
+    return api.previous_signing_secret, api.previous_signing_secret_expires_at
+
+
+def hs256_verification_secrets(api: ResourceServer, *, now: dt.datetime | None = None) -> list[str]:
+    """The secrets an HS256 token of this API verifies with, current first (SPEC section 4).
+
+    The current secret, plus the previous one while its grace period runs, so that tokens signed
+    just before a rotation keep verifying until then. Empty for an API that does not sign with HS256.
+    """
+    if not api.is_symmetric:
+        return []
+    previous = hs256_previous_secret(api, now=now)
+    return [api.signing_secret] + ([previous[0]] if previous else [])
+
+
+def resource_servers_list(*, tenant: Tenant, identifiers: list[str] | None = None):
+    """The tenant's APIs in creation order (stable pages), optionally only these identifiers."""
+    apis = ResourceServer.objects.for_tenant(tenant).order_by("pk")
+    if identifiers is not None:
+        apis = apis.filter(identifier__in=identifiers)
+    return apis

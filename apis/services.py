@@ -1,6 +1,7 @@
 """Writes to APIs (resource servers): the single path for the admin, the commands and the API."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,11 +9,13 @@ from django.utils import timezone
 
 from apis.errors import ResourceServerConflict, SystemResourceServerError
 from apis.models import MIN_SIGNING_SECRET_LENGTH, ResourceServer
+from apis.selectors import previous_secret_in_grace
 from core import crypto
 from tenants.models import Tenant
-from tenants.services import signing_key_chain_ensure
+from tenants.services import signing_key_chain_ensure, signing_keys_reencrypt
 
 _UNSET = object()
+DEFAULT_SECRET_GRACE_SECONDS = 3600  # SPEC section 4: the old HS256 secret verifies for one hour
 UPDATABLE_FIELDS = (
     "name",
     "signing_alg",
@@ -133,16 +136,23 @@ def resource_server_delete(*, api: ResourceServer) -> None:
 
 
 @transaction.atomic
-def resource_server_rotate_secret(*, api: ResourceServer, grace_seconds: int = 3600) -> ResourceServer:
-    """Sign with a new HS256 secret at once; the old one verifies for `grace_seconds` (SPEC section 4)."""
-    if not api.is_symmetric:
-        raise ValidationError(
-            f"API {api.identifier} signs with {api.signing_alg}, not HS256: it has no secret to rotate "
-            "(rotate the tenant's signing keys instead)."
-        )
+def resource_server_rotate_secret(
+    *, api: ResourceServer, grace_seconds: int = DEFAULT_SECRET_GRACE_SECONDS
+) -> ResourceServer:
+    """Sign with a new HS256 secret at once; the old one verifies for `grace_seconds` (SPEC section 4).
+
+    Zero drops the old secret at once. There is one previous secret: rotating again replaces it
+    (and so also clears a previous secret whose grace has run out). The row is locked, so two
+    rotations at once keep the secret of one of them as the previous one, never a lost write.
+    """
     if grace_seconds < 0:
         raise ValidationError("The grace period cannot be negative.")
     locked = ResourceServer.objects.select_for_update().get(pk=api.pk)
+    if not locked.is_symmetric:
+        raise ValidationError(
+            f"API {locked.identifier} signs with {locked.signing_alg}, not HS256: it has no secret to rotate "
+            "(rotate the tenant's signing keys instead)."
+        )
     if grace_seconds:
         locked.previous_signing_secret_encrypted = locked.signing_secret_encrypted
         locked.previous_signing_secret_expires_at = timezone.now() + dt.timedelta(seconds=grace_seconds)
@@ -152,3 +162,86 @@ def resource_server_rotate_secret(*, api: ResourceServer, grace_seconds: int = 3
     locked.signing_secret_encrypted = crypto.encrypt(crypto.generate_secret(32))
     locked.save()
     return locked
+
+
+def resource_server_secrets_reencrypt(*, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """Re-encrypt every HS256 secret under the first encryption key; clear expired previous secrets.
+
+    Part of `reencrypt_secrets`; runs in the caller's transaction. Returns the number of secrets,
+    previous secrets re-encrypted, and expired previous secrets cleared (a secret past its grace
+    is never used again, so it is dropped rather than carried under the new key). The rows are
+    locked, so a secret rotated meanwhile is not overwritten with the old value.
+    """
+    now = now or timezone.now()
+    apis = list(
+        ResourceServer.objects.select_for_update(of=("self",))
+        .select_related("tenant")
+        .exclude(signing_secret_encrypted="", previous_signing_secret_encrypted="")
+        .only(
+            "pk",
+            "identifier",
+            "tenant__slug",
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "previous_signing_secret_expires_at",
+        )
+        .order_by("pk")
+    )
+    secrets = previous = cleared = 0
+    for api in apis:
+        try:
+            if api.signing_secret_encrypted:
+                api.signing_secret_encrypted = crypto.reencrypt(api.signing_secret_encrypted)
+                secrets += 1
+            if api.previous_signing_secret_encrypted and not previous_secret_in_grace(api, now=now):
+                api.previous_signing_secret_encrypted = ""
+                api.previous_signing_secret_expires_at = None
+                cleared += 1
+            elif api.previous_signing_secret_encrypted:
+                api.previous_signing_secret_encrypted = crypto.reencrypt(
+                    api.previous_signing_secret_encrypted
+                )
+                previous += 1
+        except crypto.UndecryptableSecret as exc:
+            raise crypto.UndecryptableSecret(
+                f"A signing secret of API {api.identifier} (tenant {api.tenant.slug}) cannot be decrypted "
+                "with any key in AUTHPORT_KEY_ENCRYPTION_KEYS."
+            ) from exc
+    ResourceServer.objects.bulk_update(
+        apis,
+        [
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "previous_signing_secret_expires_at",
+        ],
+        batch_size=500,
+    )
+    return secrets, previous, cleared
+
+
+@dataclass(frozen=True)
+class Reencryption:
+    signing_keys: int
+    signing_secrets: int
+    previous_signing_secrets: int
+    expired_previous_secrets_cleared: int
+
+
+@transaction.atomic
+def stored_secrets_reencrypt() -> Reencryption:
+    """`reencrypt_secrets` (SPEC section 4): every private key and HS256 secret under the first key.
+
+    One transaction: either every value is re-encrypted or, when one cannot be decrypted with any
+    configured key, nothing is, and the error names the row. Afterwards only the first key of
+    AUTHPORT_KEY_ENCRYPTION_KEYS is needed, so older keys can be dropped from the setting (once
+    every process runs with the new key first, so that nothing new is written under an old key).
+    It lives here because APIs sit above tenants: this module may use both apps' services.
+    """
+    keys = signing_keys_reencrypt()
+    secrets, previous, cleared = resource_server_secrets_reencrypt()
+    return Reencryption(
+        signing_keys=keys,
+        signing_secrets=secrets,
+        previous_signing_secrets=previous,
+        expired_previous_secrets_cleared=cleared,
+    )

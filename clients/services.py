@@ -87,3 +87,15 @@ def client_grant_update(*, grant: ClientGrant, scope: list[str]) -> ClientGrant:
     grant.full_clean(validate_unique=False)
     grant.save()
     return grant
+
+
+@transaction.atomic
+def client_delete(*, client: Client) -> None:
+    """Delete an application with its grants and opaque tokens; its JWTs stay valid until they expire."""
+    client.delete()
+
+
+@transaction.atomic
+def client_grant_delete(*, grant: ClientGrant) -> None:
+    """Withdraw a client's access to an API: no new client-credentials tokens for it (SPEC 2.6)."""
+    grant.delete()

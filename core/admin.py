@@ -1,0 +1,164 @@
+"""The tenant-scoping base of every Authport admin (SPEC section 6, STYLE b.10).
+
+A staff user sees, picks and edits only rows of the tenants they are a member of; superusers see all.
+The scoping lives in the queryset, so another tenant's row is "not found" (never "forbidden") even
+when its id is typed into the URL. Writes go through the services; a service that refuses a change
+after the form validated makes the form invalid instead of answering 500.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+
+from core.exceptions import AuthportError
+
+TENANT_MODEL = "tenants.Tenant"  # by label: core sits below tenants and does not import it
+
+
+def mask_secret(value: str) -> str:
+    """Enough of a secret to tell two apart, never enough to use one."""
+    return f"…{value[-4:]}" if value else "—"
+
+
+def member_tenant_ids(request) -> set[int]:
+    if not hasattr(request, "_authport_tenant_ids"):
+        request._authport_tenant_ids = set(request.user.memberships.values_list("tenant_id", flat=True))
+    return request._authport_tenant_ids
+
+
+def scope_to_member(queryset: models.QuerySet, request) -> models.QuerySet:
+    """Rows of the tenants `request.user` administers; everything for a superuser."""
+    if request.user.is_superuser:
+        return queryset
+    if queryset.model._meta.label == TENANT_MODEL:
+        return queryset.filter(memberships__user=request.user)
+    if any(f.name == "tenant" for f in queryset.model._meta.get_fields()):
+        return queryset.filter(tenant__memberships__user=request.user)
+    return queryset
+
+
+def as_validation_error(exc: Exception) -> ValidationError:
+    return exc if isinstance(exc, ValidationError) else ValidationError(getattr(exc, "message", str(exc)))
+
+
+def onto_form_fields(error: ValidationError, fields) -> ValidationError:
+    """Errors naming a field the form does not show (a read-only one, or a service's own) become
+    non-field errors that say which field they are about, instead of Django's ValueError."""
+    if not hasattr(error, "error_dict"):
+        return error
+    mapped: dict[str, list] = {}
+    for field, errors in error.error_dict.items():
+        if field == NON_FIELD_ERRORS or field in fields:
+            mapped.setdefault(field, []).extend(errors)
+        else:
+            mapped.setdefault(NON_FIELD_ERRORS, []).extend(
+                ValidationError(f"{field}: {message}") for message in ValidationError(errors).messages
+            )
+    return ValidationError(mapped)
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Staff members get full access to their own tenants' rows without Django model permissions."""
+
+    def get_queryset(self, request):
+        return scope_to_member(super().get_queryset(request), request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scope_to_member(field.queryset, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scope_to_member(field.queryset, request)
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row never moves to another tenant: no service supports it.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        has_tenant_fk = any(f.name == "tenant" for f in self.model._meta.fields)
+        return (*readonly, "tenant") if obj is not None and has_tenant_fk else readonly
+
+    # Permissions: membership replaces Django's per-model permissions.
+
+    def tenant_id_of(self, obj) -> int:
+        return obj.tenant_id
+
+    def is_member(self, request, obj=None) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.is_superuser:
+            return True
+        tenant_ids = member_tenant_ids(request)
+        return bool(tenant_ids) if obj is None else self.tenant_id_of(obj) in tenant_ids
+
+    def has_module_permission(self, request):
+        return self.is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.is_member(request, obj)
+
+    def has_add_permission(self, request):
+        return self.is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.is_member(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.is_member(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # Row by row, so that a bulk delete takes each admin's delete_model (its service) too.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    # Service errors become form errors.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, AuthportError) as exc:
+            if request.method != "POST" or hasattr(request, "_authport_service_error"):
+                raise
+            # save_model's service refused the change; Django's changeform transaction rolled back
+            # whatever was written. Render the same POST again, with the refusal as a form error.
+            request._authport_service_error = as_validation_error(exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        service_error = getattr(request, "_authport_service_error", None)
+
+        class TenantScopedForm(form):
+            def add_error(self, field, error):
+                if field is None and isinstance(error, ValidationError):
+                    error = onto_form_fields(error, self.fields)
+                super().add_error(field, error)
+
+            def clean(self):
+                cleaned = super().clean()
+                if service_error is not None:
+                    self.add_error(None, service_error)
+                return cleaned
+
+        return TenantScopedForm
+
+    @staticmethod
+    def fresh(obj):
+        """The row as stored: services compare against it, and the form has already written onto `obj`."""
+        return type(obj)._default_manager.get(pk=obj.pk)
+
+    @staticmethod
+    def adopt(obj, saved) -> None:
+        """Give the admin's instance the row the service wrote, for the redirect and the change log."""
+        for field in saved._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    @staticmethod
+    def form_values(form, names) -> dict:
+        return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
