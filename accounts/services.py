@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Permission, Role, TenantUser
-from apis.models import ResourceServer
 from apis.errors import ResourceServerNotFound
+from apis.models import ResourceServer
 from apis.selectors import resource_server_find
 from core.exceptions import Conflict
 from tenants.models import Tenant
@@ -137,7 +137,9 @@ def role_delete(*, role: Role) -> None:
     role.delete()
 
 
-def _permission_targets(*, tenant: Tenant, permissions: list[tuple[str, str]]) -> list[tuple[ResourceServer, str]]:
+def _permission_targets(
+    *, tenant: Tenant, permissions: list[tuple[str, str]]
+) -> list[tuple[ResourceServer, str]]:
     """(API, permission name) pairs from (API identifier, name) pairs; an unknown API is a 404."""
     apis: dict[str, ResourceServer] = {}
     targets = []

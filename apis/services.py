@@ -52,6 +52,16 @@ def _apply_signing(api: ResourceServer, signing_secret: str | None) -> None:
         api.previous_signing_secret_expires_at = None
 
 
+def _follow_token_lifetime(api: ResourceServer, fields: dict) -> None:
+    """A token lifetime set below the web-flow lifetime pulls the latter down with it, unless both were given.
+
+    Auth0's create schema has no `token_lifetime_for_web`, so its SDKs set `token_lifetime=3600` alone;
+    with the 7200 s web default that would fail the "web <= token lifetime" rule for no visible reason.
+    """
+    if "token_lifetime_for_web" not in fields and api.token_lifetime_for_web > api.token_lifetime:
+        api.token_lifetime_for_web = api.token_lifetime
+
+
 def _save(api: ResourceServer) -> ResourceServer:
     api.full_clean(validate_unique=False)
     try:
@@ -93,11 +103,12 @@ def resource_server_create(
     api = ResourceServer(
         tenant=tenant,
         identifier=identifier,
-        name=name or identifier,
+        name=name or identifier[:200],
         signing_alg=signing_alg,
         is_system=is_system,
         **fields,
     )
+    _follow_token_lifetime(api, fields)
     if signing_alg in ResourceServer.SigningAlg.values:
         _apply_signing(api, signing_secret)
     return _save(api)
@@ -122,6 +133,7 @@ def resource_server_update(
             )
     for name, value in fields.items():
         setattr(api, name, value)
+    _follow_token_lifetime(api, fields)
     if api.signing_alg in ResourceServer.SigningAlg.values:
         _apply_signing(api, signing_secret)
     return _save(api)

@@ -107,7 +107,8 @@ def test_hs256_api_with_openid_is_refused_with_both_ways_out(tenant, password_ap
         error = answer["outcome"]["error"]
         assert (error["status"], error["error"]) == (400, "invalid_request")
         assert hs256_api.identifier in error["error_description"]
-        assert "RS256" in answer["fix"] and '"openid"' in answer["fix"]
+        assert "RS256" in answer["fix"]
+        assert '"openid"' in answer["fix"]
         assert answer["steps"][-1]["step"] == "hs256_single_audience"
 
 

@@ -1,0 +1,73 @@
+# Authport developer tasks. GNU make.
+#   make serve   run the service locally on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant
+#   make test    the test suite (SQLite by default; set DATABASE_URL for PostgreSQL) and ruff
+# DATABASE_URL, PUBLIC_URL and the other settings pass through from the environment as they are.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WORKERS ?= 2
+THREADS ?= 4
+
+.PHONY: help venv test lint fmt serve bench clean
+
+help:
+	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
+	@echo "make test    run the tests (DATABASE_URL picks the database; default SQLite) and ruff"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make fmt     ruff format and ruff check --fix"
+	@echo "make bench   run the benchmark (bench/run.py)"
+
+venv: $(STAMP)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+test: venv
+	$(BIN)/pytest -n auto -q
+	$(BIN)/ruff check .
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# A local .env with generated secrets, written once and never overwritten.
+.env: | $(STAMP)
+	@umask 077; { \
+	  echo "# Written by 'make serve' on $$(date -u +%Y-%m-%dT%H:%M:%SZ). Local use only; never commit it."; \
+	  echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	  echo "AUTHPORT_KEY_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"; \
+	} > .env.tmp && mv .env.tmp .env
+	@echo "Wrote .env with a new SECRET_KEY and AUTHPORT_KEY_ENCRYPTION_KEYS."
+
+# gunicorn binds to the host and port of PUBLIC_URL (from the environment, else .env, else the default);
+# BIND=host:port overrides that, e.g. behind a reverse proxy.
+serve: venv .env
+	@export DJANGO_READ_DOT_ENV_FILE=true; \
+	url="$${PUBLIC_URL:-$$(sed -n 's/^PUBLIC_URL=//p' .env | tail -n 1)}"; \
+	url="$${url:-http://127.0.0.1:8000}"; \
+	bind="$${BIND:-$$($(BIN)/python -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print("%s:%d" % (p.hostname, p.port or (443 if p.scheme == "https" else 80)))' "$$url")}"; \
+	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py collectstatic --noinput -v 0; \
+	$(BIN)/python manage.py bootstrap_demo; \
+	echo "Serving $$url on $$bind ($(WORKERS) workers x $(THREADS) threads); Ctrl-C stops."; \
+	exec $(BIN)/gunicorn authport.wsgi --bind "$$bind" --workers $(WORKERS) --threads $(THREADS) \
+	  --access-logfile - --error-logfile -
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache
