@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 WORKERS ?= 2
 THREADS ?= 4
 
-.PHONY: help venv test lint fmt serve bench clean
+.PHONY: help venv test lint fmt serve bench browser-deps clean
 
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   run the benchmark (bench/run.py)"
+	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
 
 venv: $(STAMP)
 
@@ -65,6 +66,10 @@ serve: venv .env
 	echo "Serving $$url on $$bind ($(WORKERS) workers x $(THREADS) threads); Ctrl-C stops."; \
 	exec $(BIN)/gunicorn authport.wsgi --bind "$$bind" --workers $(WORKERS) --threads $(THREADS) \
 	  --access-logfile - --error-logfile -
+
+# Debian's Chromium and Auth0's SPA SDK (npm ci); without them the SPA browser test skips itself.
+browser-deps:
+	scripts/install-browser-deps.sh
 
 bench: venv
 	$(BIN)/python bench/run.py

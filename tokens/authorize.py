@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 
 from clients.models import Client
-from core.exceptions import AccessDenied, AuthportError, InvalidRequest, UnauthorizedClient
+from core.exceptions import AccessDenied, InvalidRequest, UnauthorizedClient
 from tokens.audience import Resolution, audience_resolve
 from tokens.codes import authorization_code_issue
+from tokens.errors import AuthorizePageError, UnsupportedResponseType
 from tokens.scopes import parse_scope
 from tokens.user_tokens import OFFLINE_ACCESS, user_access_token_issue, user_id_token_issue, user_scope_decide
 
@@ -30,23 +31,6 @@ RESPONSE_TYPES = {
 RESPONSE_MODES = ("query", "fragment", "form_post", "web_message")
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-
-class AuthorizePageError(Exception):
-    """An error that cannot go back to the client (unknown client, unregistered redirect_uri)."""
-
-    def __init__(self, message: str, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class LoginRequired(AuthportError):
-    code, status = "login_required", 400
-
-
-class UnsupportedResponseType(AuthportError):
-    code, status = "unsupported_response_type", 400
 
 
 def origin_of(url: str) -> str:
@@ -141,7 +125,7 @@ def _prompt(value: str | None) -> frozenset[str]:
 def _max_age(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,10}", value):
         raise InvalidRequest("max_age must be a non-negative number of seconds.")
     return int(value)
 

@@ -28,6 +28,7 @@ def page(request, template: str, context: dict, *, status: int = 200):
     """An HTML page of Authport's own: never cached, never framed."""
     response = render(request, template, context, status=status)
     response["Content-Security-Policy"] = PAGE_CSP
+    response["Referrer-Policy"] = "same-origin"  # keeps the Origin header of the login form's POST
     return _keep_opener(no_store(response))
 
 
@@ -49,7 +50,8 @@ def _script_page(request, template: str, context: dict, *, frame_ancestors: str)
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
         f"frame-ancestors {frame_ancestors}"
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # Not no-referrer: with it, browsers send "Origin: null" on the form's POST, which CSRF checks refuse.
+    response["Referrer-Policy"] = "same-origin"
     return _keep_opener(no_store(response))
 
 

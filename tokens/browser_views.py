@@ -10,8 +10,6 @@ from clients.models import Client
 from core.exceptions import AuthportError, InvalidRequest
 from tenants.selectors import tenant_get
 from tokens.authorize import (
-    AuthorizePageError,
-    LoginRequired,
     authorize_complete,
     authorize_request_parse,
     authorize_target,
@@ -19,6 +17,7 @@ from tokens.authorize import (
     single_params,
 )
 from tokens.authorize_responses import authorize_error, authorize_respond, error_page, page
+from tokens.errors import AuthorizePageError, LoginRequired
 from tokens.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
 from tokens.throttle import (
     LOCKED_MESSAGE,
@@ -33,7 +32,7 @@ _DUMMY_HASH = make_password("authport-login-timing-equaliser")
 LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
 
 
-def _parse(request, tenant, querydict):
+def _parse(tenant, querydict):
     """(target, parsed request or the AuthportError to send back); AuthorizePageError when no target."""
     try:
         params = single_params(querydict)
@@ -57,7 +56,7 @@ def _login_page(request, auth_request, *, error: str | None = None, email: str =
             "tenant_name": tenant.friendly_name or tenant.slug,
             "client_name": auth_request.client.name,
             "error": error,
-            "email": email,
+            "email": email or auth_request.params.get("login_hint", ""),
         },
         status=status,
     )
@@ -79,7 +78,7 @@ def authorize(request, tenant_slug: str):
     if tenant is None:
         return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
     try:
-        target, auth_request, error = _parse(request, tenant, request.GET)
+        target, auth_request, error = _parse(tenant, request.GET)
     except AuthorizePageError as err:
         return error_page(request, err.message, status=err.status)
     if error is not None:
@@ -107,7 +106,7 @@ def login(request, tenant_slug: str):
     for name in LOGIN_FIELDS:
         fields.pop(name, None)
     try:
-        target, auth_request, error = _parse(request, tenant, fields)
+        target, auth_request, error = _parse(tenant, fields)
     except AuthorizePageError as err:
         return error_page(request, err.message, status=err.status)
     if error is not None:
@@ -128,6 +127,7 @@ def login(request, tenant_slug: str):
         return _login_page(request, auth_request, error="Your account is blocked.", email=email, status=403)
     session, cookie_value = sso_session_start(tenant=tenant, user=user)
     response = _finish(request, auth_request, user=user, auth_time=session.auth_time)
+    sso_session_end(request=request, response=response, tenant=tenant)  # a new login replaces the old
     sso_cookie_set(response=response, tenant=tenant, value=cookie_value)
     return response
 

@@ -10,6 +10,7 @@ import jwt
 from django.utils import timezone
 
 from apis.models import ResourceServer
+from apis.selectors import hs256_verification_secrets
 from clients.models import Client
 from core.crypto import sha256_hex
 from core.exceptions import AuthportError, InvalidClient, UnauthorizedClient
@@ -380,7 +381,7 @@ def _verify_ours(
         )
         if api is None:
             return None, False, "HS256, but no HS256 API of this tenant is among its audiences."
-        for secret in _hs256_secrets(api):
+        for secret in hs256_verification_secrets(api):
             try:
                 jwt.decode(token, secret, algorithms=["HS256"], options=options)
                 return None, True, f"The signature verifies with the signing secret of API {api.identifier}."
@@ -410,14 +411,3 @@ def _verify_ours(
     except jwt.InvalidTokenError as exc:
         return key.state, False, f"The signature does not verify with key {kid} ({key.state}): {exc}."
     return key.state, True, f"The signature verifies with key {kid}, which is {key.state}."
-
-
-def _hs256_secrets(api: ResourceServer) -> list[str]:
-    secrets_ = [api.signing_secret]
-    if (
-        api.previous_signing_secret_encrypted
-        and api.previous_signing_secret_expires_at
-        and api.previous_signing_secret_expires_at > timezone.now()
-    ):
-        secrets_.append(api.previous_signing_secret)
-    return secrets_
