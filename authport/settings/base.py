@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "core",
     "tenants",
     "apis",
@@ -121,7 +122,31 @@ CSRF_COOKIE_SECURE = _public.scheme == "https"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Nothing is open by default: every Management API view sets its own (core.drf.TenantApiView).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "core.drf.management_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.drf.ManagementAutoSchema",
+}
+
+# The Management API's OpenAPI document (/api/schema/) and its docs pages (/api/docs/, /api/redoc/).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Authport Management API",
+    "DESCRIPTION": (
+        "Auth0-compatible Management API v2 of each tenant, under `/{tenant_slug}/api/v2/`. "
+        "Authenticate with a Bearer JWT from the tenant's `/oauth/token` (client_credentials, "
+        "audience `{issuer}api/v2/`) carrying each endpoint's scope. Lists answer a plain array, "
+        "or `{<items>, start, limit, total}` with `include_totals=true`. Errors are "
+        "`{statusCode, error, message, errorCode}`."
+    ),
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/[a-z0-9-]+/api/v2",
 }
 
 LOGGING = {

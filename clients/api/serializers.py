@@ -1,0 +1,106 @@
+"""JSON shapes of the application and client-grant endpoints: Auth0's field names (SPEC section 5)."""
+
+from rest_framework import serializers
+
+from clients.models import Client
+from core.drf import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictListField,
+    StrictSerializer,
+)
+
+
+class JwtConfigurationInput(StrictSerializer):
+    lifetime_in_seconds = StrictIntegerField(min_value=1, max_value=2_592_000, required=False)
+    alg = StrictChoiceField([("RS256", "RS256")], required=False)  # ID tokens are always RS256 (SPEC 3)
+
+
+def _urls(**kwargs):
+    return StrictListField(child=StrictCharField(max_length=2000), required=False, **kwargs)
+
+
+class ClientUpdateInput(StrictSerializer):
+    name = StrictCharField(min_length=1, max_length=200, required=False)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True)
+    app_type = StrictChoiceField(Client.AppType.choices, required=False)
+    is_first_party = StrictBooleanField(required=False)
+    grant_types = StrictListField(child=StrictChoiceField(Client.GrantType.choices), required=False)
+    callbacks = _urls()
+    allowed_origins = _urls()
+    web_origins = _urls()
+    allowed_logout_urls = _urls()
+    token_endpoint_auth_method = StrictChoiceField(Client.AuthMethod.choices, required=False)
+    jwt_configuration = JwtConfigurationInput(required=False)
+
+
+class ClientCreateInput(ClientUpdateInput):
+    name = StrictCharField(min_length=1, max_length=200)
+
+
+def client_fields(data: dict) -> dict:
+    """Input fields as the services name them (`jwt_configuration.lifetime_in_seconds` is a column)."""
+    data = dict(data)
+    jwt_configuration = data.pop("jwt_configuration", None) or {}
+    if "lifetime_in_seconds" in jwt_configuration:
+        data["jwt_lifetime_in_seconds"] = jwt_configuration["lifetime_in_seconds"]
+    return data
+
+
+class JwtConfigurationOutput(serializers.Serializer):
+    lifetime_in_seconds = serializers.IntegerField(source="jwt_lifetime_in_seconds")
+    alg = serializers.SerializerMethodField()
+    secret_encoded = serializers.SerializerMethodField()
+
+    def get_alg(self, client) -> str:
+        return "RS256"
+
+    def get_secret_encoded(self, client) -> bool:
+        return False
+
+
+class ClientOutput(serializers.Serializer):
+    """Auth0's client. The secret is stored hashed, so it appears only where it is made (create, rotate)."""
+
+    client_id = serializers.CharField()
+    tenant = serializers.CharField(source="tenant.slug")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    app_type = serializers.ChoiceField(Client.AppType.choices)
+    is_first_party = serializers.BooleanField()
+    grant_types = serializers.ListField(child=serializers.CharField())
+    callbacks = serializers.ListField(child=serializers.CharField())
+    allowed_origins = serializers.ListField(child=serializers.CharField())
+    web_origins = serializers.ListField(child=serializers.CharField())
+    allowed_logout_urls = serializers.ListField(child=serializers.CharField())
+    token_endpoint_auth_method = serializers.ChoiceField(Client.AuthMethod.choices)
+    jwt_configuration = JwtConfigurationOutput(source="*")
+
+
+class ClientWithSecretOutput(ClientOutput):
+    """What create and rotate-secret answer: the client with its new secret, shown this once."""
+
+    client_secret = serializers.CharField()
+
+
+def client_with_secret(client: Client, secret: str) -> dict:
+    return {**ClientOutput(client).data, "client_secret": secret}
+
+
+class ClientGrantCreateInput(StrictSerializer):
+    client_id = StrictCharField(min_length=1)
+    audience = StrictCharField(min_length=1, max_length=600)
+    scope = StrictListField(child=StrictCharField(min_length=1, max_length=280), required=False)
+
+
+class ClientGrantUpdateInput(StrictSerializer):
+    scope = StrictListField(child=StrictCharField(min_length=1, max_length=280), required=False)
+
+
+class ClientGrantOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    client_id = serializers.CharField(source="client.client_id")
+    audience = serializers.CharField(source="resource_server.identifier")
+    scope = serializers.ListField(child=serializers.CharField())

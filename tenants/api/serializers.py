@@ -1,0 +1,70 @@
+"""JSON shapes of tenant settings and signing keys: Auth0's field names (SPEC sections 4 and 5)."""
+
+from rest_framework import serializers
+
+from core.drf import StrictCharField, StrictIntegerField, StrictSerializer
+from tenants.keys import certificate_facts
+from tenants.models import SigningKey
+
+MAX_SESSION_LIFETIME_HOURS = 8760  # Auth0's upper bound: one year
+
+
+class TenantSettingsInput(StrictSerializer):
+    friendly_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    # An API identifier of this tenant; "" or null clears the Default Audience (SPEC section 5).
+    default_audience = StrictCharField(max_length=600, required=False, allow_blank=True, allow_null=True)
+    session_lifetime = StrictIntegerField(min_value=1, max_value=MAX_SESSION_LIFETIME_HOURS, required=False)
+
+
+class TenantSettingsOutput(serializers.Serializer):
+    friendly_name = serializers.CharField()
+    default_audience = serializers.SerializerMethodField()
+    session_lifetime = serializers.IntegerField(help_text="Hours.")
+
+    def get_default_audience(self, tenant) -> str:
+        """The API identifier, or "" when none is set (as Auth0 answers)."""
+        return tenant.default_audience.identifier if tenant.default_audience_id else ""
+
+
+class SigningKeyOutput(serializers.Serializer):
+    """Auth0's signing key, plus `alg`: Authport keeps one chain per asymmetric algorithm (SPEC section 4)."""
+
+    kid = serializers.CharField()
+    alg = serializers.CharField()
+    cert = serializers.CharField(source="cert_pem")
+    pkcs7 = serializers.CharField()
+    fingerprint = serializers.CharField()
+    thumbprint = serializers.CharField()
+    current = serializers.BooleanField()
+    next = serializers.BooleanField()
+    previous = serializers.BooleanField()
+    revoked = serializers.BooleanField()
+    current_since = serializers.DateTimeField(allow_null=True)
+    current_until = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, key: SigningKey) -> dict:
+        facts = certificate_facts(key.cert_pem)
+        return {
+            "kid": key.kid,
+            "alg": key.alg,
+            "cert": key.cert_pem,
+            **facts,
+            "current": key.state == SigningKey.State.CURRENT,
+            "next": key.state == SigningKey.State.NEXT,
+            "previous": key.state == SigningKey.State.PREVIOUS,
+            "revoked": key.state == SigningKey.State.REVOKED,
+            "current_since": self._date(key.current_since),
+            "current_until": self._date(key.current_until),
+            "revoked_at": self._date(key.revoked_at),
+        }
+
+    def _date(self, value):
+        return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class SigningKeyCertOutput(serializers.Serializer):
+    """What rotate (the new next key) and revoke (the revoked key) answer."""
+
+    cert = serializers.CharField(source="cert_pem")
+    kid = serializers.CharField()
