@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("clients.api.urls")),
     path("", include("tenants.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("tokens.api.urls")),
 ]

@@ -199,6 +199,13 @@ ENDPOINTS = [
             ]
         },
     ),
+    Endpoint(
+        "POST",
+        "token-explanations",
+        ("read:resource_servers",),
+        200,
+        lambda w: {"grant_type": "client_credentials", "client_id": w.app.client_id},
+    ),
 ]
 ENDPOINT_IDS = [f"{e.method} {e.path.replace('{w.', '{').replace('.public_id}', '}')}" for e in ENDPOINTS]
 
