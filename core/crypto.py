@@ -16,6 +16,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
 
 
+class UndecryptableSecret(ImproperlyConfigured):
+    """A stored value that no key in AUTHPORT_KEY_ENCRYPTION_KEYS decrypts."""
+
+
+_UNDECRYPTABLE = (
+    "A stored secret cannot be decrypted with any key in AUTHPORT_KEY_ENCRYPTION_KEYS; "
+    "was a key removed before `manage.py reencrypt_secrets` ran?"
+)
+
+
 @functools.cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     try:
@@ -46,15 +56,15 @@ def decrypt(ciphertext: str) -> str:
     try:
         return _decrypt_cached(tuple(settings.AUTHPORT_KEY_ENCRYPTION_KEYS), ciphertext)
     except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "A stored secret cannot be decrypted with any key in AUTHPORT_KEY_ENCRYPTION_KEYS; "
-            "was a key removed before `manage.py reencrypt_secrets` ran?"
-        ) from exc
+        raise UndecryptableSecret(_UNDECRYPTABLE) from exc
 
 
 def reencrypt(ciphertext: str) -> str:
-    """The same plaintext under the newest key."""
-    return _current_fernet().rotate(ciphertext.encode()).decode()
+    """The same plaintext under the newest key (the first of AUTHPORT_KEY_ENCRYPTION_KEYS)."""
+    try:
+        return _current_fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise UndecryptableSecret(_UNDECRYPTABLE) from exc
 
 
 def generate_secret(nbytes: int = 32) -> str:
