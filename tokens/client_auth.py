@@ -4,11 +4,15 @@ import base64
 import binascii
 from urllib.parse import unquote_plus
 
+from django.db.models import F
+
+from apis.models import ResourceServer
 from clients.models import Client
 from core.exceptions import InvalidClient, InvalidRequest, NotFound
+from core.prepared import PreparedQuery
 from tenants.models import Tenant
 
-# What the token endpoint reads; the rest stays deferred (fewer columns, a faster query to build).
+# What the token endpoint reads of a client; the rest stays deferred.
 CLIENT_FIELDS = (
     "tenant_id",
     "client_id",
@@ -17,11 +21,50 @@ CLIENT_FIELDS = (
     "token_endpoint_auth_method",
     "app_type",
     "jwt_lifetime_in_seconds",
-    "tenant__slug",
-    "tenant__default_audience_id",
-    "tenant__default_audience__tenant_id",
-    "tenant__default_audience__identifier",
 )
+
+
+def _client_query(*, client_id: str, tenant_slug: str):
+    return (
+        Client.objects.filter(client_id=client_id, tenant__slug=tenant_slug)
+        .only(*CLIENT_FIELDS)
+        .order_by()
+        .annotate(
+            tenant_default_audience_id=F("tenant__default_audience_id"),
+            tenant_default_audience_identifier=F("tenant__default_audience__identifier"),
+        )[:1]
+    )
+
+
+_CLIENT = PreparedQuery(Client, _client_query, client_id=str, tenant_slug=str)
+
+
+def client_with_tenant(*, client_id: str, tenant_slug: str) -> Client | None:
+    """The client with its tenant and Default Audience attached, in one query compiled once per process.
+
+    The tenant and its Default Audience are built with only the fields the token endpoint reads;
+    any other field loads on access, as a deferred field does.
+    """
+    found = _CLIENT.run(client_id=client_id, tenant_slug=tenant_slug)
+    if not found:
+        return None
+    client = found[0]
+    tenant = Tenant.from_db(
+        client._state.db,
+        ["id", "slug", "default_audience_id"],
+        [client.tenant_id, tenant_slug, client.tenant_default_audience_id],
+    )
+    if client.tenant_default_audience_id is not None:
+        default_audience = ResourceServer.from_db(
+            client._state.db,
+            ["id", "tenant_id", "identifier"],
+            [client.tenant_default_audience_id, client.tenant_id, client.tenant_default_audience_identifier],
+        )
+        Tenant.default_audience.field.set_cached_value(tenant, default_audience)
+    Client.tenant.field.set_cached_value(client, tenant)
+    return client
+
+
 BAD_CREDENTIALS = "Client authentication failed: unknown client or wrong client credentials."
 
 
@@ -63,13 +106,7 @@ def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) ->
     if not client_id:
         # RFC 6749 section 5.2: no client authentication at all is invalid_client, like a wrong secret.
         raise InvalidClient("Client authentication failed: send client_id (and the client_secret).")
-    client = (
-        Client.objects.select_related("tenant", "tenant__default_audience")
-        .only(*CLIENT_FIELDS)
-        .filter(client_id=client_id, tenant__slug=tenant_slug)
-        .order_by()
-        .first()
-    )
+    client = client_with_tenant(client_id=client_id, tenant_slug=tenant_slug)
     error = InvalidClientBasic if basic else InvalidClient
     if client is None:
         if not Tenant.objects.filter(slug=tenant_slug).exists():
