@@ -2,14 +2,22 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apis.models import ResourceServer
+from apis.selectors import resource_servers_list
+from clients.selectors import clients_list
 from core.admin import TenantScopedAdmin
 from provisioning.services import tenant_provision
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.models import SigningKey, Tenant, TenantMembership
 from tenants.services import signing_key_revoke, signing_keys_rotate, tenant_update
+from tokens.explain import explain_request, explain_token
+from tokens.forms import AUDIENCE_DATALIST_ID, PresentedTokenForm, TokenRequestForm, answer_for_display
 
 
 def hs256_audience_warning(api: ResourceServer) -> str:
@@ -48,13 +56,67 @@ class TenantMembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
-    list_display = ("slug", "friendly_name", "default_audience", "created_at")
+    list_display = ("slug", "friendly_name", "default_audience", "created_at", "token_debugger_link")
     search_fields = ("slug", "friendly_name")
     list_select_related = ("default_audience",)
     inlines = (TenantMembershipInline,)
 
     def tenant_id_of(self, obj) -> int:
         return obj.pk
+
+    def get_urls(self):
+        # Before the default URLs: their catch-all "<path:object_id>/" would take this path too.
+        debugger = path(
+            "<path:object_id>/token-debugger/",
+            self.admin_site.admin_view(self.token_debugger_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_token_debugger",
+        )
+        return [debugger, *super().get_urls()]
+
+    @admin.display(description="Token debugger")
+    def token_debugger_link(self, obj) -> str:
+        url = reverse("admin:tenants_tenant_token_debugger", args=[obj.pk], current_app=self.admin_site.name)
+        return format_html('<a href="{}">Token debugger</a>', url)
+
+    def token_debugger_view(self, request, object_id):
+        """The Token debugger (SPEC section 7): explain a token request (a dry run) or a presented token.
+
+        The tenant comes from the scoped queryset, so another tenant's staff get the admin's
+        "doesn't exist" redirect, as on the change page. The explanation is tokens.explain's, unchanged.
+        """
+        tenant = self.get_object(request, unquote(object_id))
+        if tenant is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, tenant):
+            raise PermissionDenied
+        clients = clients_list(tenant=tenant)
+        request_form = TokenRequestForm(clients=clients)
+        token_form = PresentedTokenForm()
+        answer = None
+        if request.method == "POST":
+            if request.POST.get("mode") == "token":
+                token_form = PresentedTokenForm(request.POST)
+                if token_form.is_valid():
+                    answer = explain_token(tenant=tenant, token=token_form.cleaned_data["token"])
+            else:
+                request_form = TokenRequestForm(request.POST, clients=clients)
+                if request_form.is_valid():
+                    answer = explain_request(tenant=tenant, **request_form.explain_kwargs())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Token debugger",
+            "subtitle": str(tenant),
+            "opts": self.opts,
+            "original": tenant,
+            "request_form": request_form,
+            "token_form": token_form,
+            "audience_datalist_id": AUDIENCE_DATALIST_ID,
+            "audiences": list(resource_servers_list(tenant=tenant).values_list("identifier", flat=True)),
+            "default_audience": tenant.default_audience.identifier if tenant.default_audience else None,
+            "mode": request.POST.get("mode", "request") if request.method == "POST" else None,
+            "answer": answer_for_display(answer) if answer is not None else None,
+        }
+        return TemplateResponse(request, "admin/tenants/tenant/token_debugger.html", context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
