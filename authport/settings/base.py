@@ -128,8 +128,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "core.drf.management_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "core.drf.ManagementAutoSchema",
+    "EXCEPTION_HANDLER": "core.drf.errors.management_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.drf.views.ManagementAutoSchema",
 }
 
 # The Management API's OpenAPI document (/api/schema/) and its docs pages (/api/docs/, /api/redoc/).

@@ -1,0 +1,101 @@
+"""Strict JSON input: no type coercion, JSON null means absent, unknown properties refused (Auth0)."""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+from core.drf.errors import NON_FIELD, json_type
+
+
+def _type_error(expected: str, value) -> serializers.ValidationError:
+    return serializers.ValidationError(f"Expected type {expected} but found type {json_type(value)}")
+
+
+class _StrictString:
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise _type_error("string", data)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    """A JSON string, taken as given: no coercion of numbers, no trimming (an identifier is exact)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class StrictEmailField(_StrictString, serializers.EmailField):
+    pass
+
+
+class StrictURLField(_StrictString, serializers.URLField):
+    pass
+
+
+class StrictChoiceField(_StrictString, serializers.ChoiceField):
+    def __init__(self, choices, **kwargs):
+        allowed = ", ".join(str(c[0] if isinstance(c, tuple) else c) for c in choices)
+        kwargs.setdefault("error_messages", {"invalid_choice": f'"{{input}}" is not one of: {allowed}'})
+        super().__init__(choices, **kwargs)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise _type_error("boolean", data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise _type_error("integer", data)
+        return super().to_internal_value(data)
+
+
+class StrictListField(serializers.ListField):
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise _type_error("array", data)
+        return super().to_internal_value(data)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StrictDictField(serializers.DictField):
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise _type_error("object", data)
+        if _has_nul(data):  # PostgreSQL's jsonb cannot store NUL characters
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A JSON object validated as Auth0's schemas do (`additionalProperties: false`).
+
+    Unknown properties are refused, naming them; a JSON null for a field that does not take null
+    is the field left out (Auth0's SDKs send nulls for unset optional fields).
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({NON_FIELD: [str(_type_error("object", data).detail[0])]})
+        writable = {name for name, f in self.fields.items() if not f.read_only}
+        unknown = [key for key in data if key not in writable]
+        if unknown:
+            raise serializers.ValidationError(
+                {NON_FIELD: [f"Additional properties not allowed: {','.join(map(str, unknown))}"]}
+            )
+        data = {k: v for k, v in data.items() if not (v is None and not self.fields[k].allow_null)}
+        return super().to_internal_value(data)

@@ -1,0 +1,112 @@
+"""The base view of every `/{slug}/api/v2/` endpoint, and its OpenAPI schema class."""
+
+from django.db.models import QuerySet
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.drf.auth import (
+    AllOf,
+    AnyOf,
+    HasRequiredScope,
+    ManagementJWTAuthentication,
+    TenantStaffSessionAuthentication,
+)
+from core.drf.errors import QueryValidationError
+from core.drf.pagination import CheckpointQuery, Page, PaginationQuery
+from core.exceptions import NotFound
+from tenants.selectors import tenant_get
+
+
+class TenantApiView(APIView):
+    """Base for every `/{slug}/api/v2/` view: the caller must be authorized by *this* tenant.
+
+    The tenant is resolved from the path before authentication runs, so the authenticators verify
+    against its keys, issuer and management audience, and views start every query from it.
+    `required_scopes` maps each method to its scope (or `AnyOf`/`AllOf` several).
+    """
+
+    authentication_classes = [ManagementJWTAuthentication, TenantStaffSessionAuthentication]
+    permission_classes = [HasRequiredScope]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+    required_scopes: dict[str, str | AnyOf | AllOf] = {}
+    tenant = None
+
+    def initial(self, request, *args, **kwargs):
+        self.tenant = tenant_get(slug=kwargs.get("tenant_slug", ""))
+        if self.tenant is None:
+            raise NotFound("Tenant not found.", code="inexistent_tenant")
+        super().initial(request, *args, **kwargs)
+
+    def body(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> dict:
+        """The validated JSON body: only the fields sent (null = absent), defaults applied on create."""
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def query(self, serializer_class: type[serializers.Serializer]) -> dict:
+        serializer = serializer_class(data=self.request.query_params)
+        if not serializer.is_valid():
+            raise QueryValidationError(serializer.errors)
+        return dict(serializer.validated_data)
+
+    def paginate(self, queryset: QuerySet | list) -> Page:
+        """Auth0's offset pagination: `page` (from 0) of `per_page` (1-100, default 50) items.
+
+        With `from` or `take`, Auth0's checkpoint pagination instead: `take` items from `from`.
+        """
+        if "from" in self.request.query_params or "take" in self.request.query_params:
+            params = self.query(CheckpointQuery)
+            start, limit = int(params["from"]), params["take"]
+            items = list(queryset[start : start + limit + 1])
+            more = len(items) > limit
+            return Page(
+                items=items[:limit],
+                start=start,
+                limit=limit,
+                total=None,
+                checkpoint=True,
+                next=str(start + limit) if more else None,
+            )
+        params = self.query(PaginationQuery)
+        start, limit = params["page"] * params["per_page"], params["per_page"]
+        items = list(queryset[start : start + limit])
+        total = None
+        if params["include_totals"]:
+            total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        return Page(items=items, start=start, limit=limit, total=total)
+
+    def list_response(self, page: Page, key: str, serializer_class) -> Response:
+        """A plain array; with include_totals=true Auth0's `{key: [...], start, limit, total}`;
+        with checkpoint pagination `{key: [...], next}` (`next` only when more items follow)."""
+        items = serializer_class(page.items, many=True).data
+        if page.checkpoint:
+            return Response({key: items, **({"next": page.next} if page.next else {})})
+        if page.total is None:
+            return Response(items)
+        return Response({key: items, "start": page.start, "limit": page.limit, "total": page.total})
+
+
+class ManagementAutoSchema(AutoSchema):
+    """OpenAPI operations tagged by resource, described by their own view's docstring and scope."""
+
+    def get_tags(self) -> list[str]:
+        _, _, rest = self.path.partition("/api/v2/")
+        return [rest.split("/")[0] or "management"]
+
+    def get_description(self) -> str:
+        own = type(self.view).__dict__.get("__doc__") or ""
+        required = getattr(self.view, "required_scopes", {}).get(self.method.upper())
+        if required is None:
+            return own.strip()
+        if isinstance(required, str):
+            scopes = f"`{required}`"
+        else:
+            joiner = " and " if isinstance(required, AllOf) else " or "
+            scopes = joiner.join(f"`{s}`" for s in required)
+        return f"{own.strip()}\n\nScope: {scopes}.".strip()
