@@ -81,8 +81,9 @@ def _authenticate_user(*, tenant, username: str, password: str):
     return user
 
 
-def password_grant(*, client: Client, params: dict[str, str], grant_type: str) -> dict:
+def password_grant(*, client: Client, params: dict[str, str]) -> dict:
     """Resource owner password grant, and Auth0's password-realm variant (realm = the user database)."""
+    grant_type = params["grant_type"]
     tenant = client.tenant
     if grant_type == PASSWORD_REALM:
         realm = _require(params, "realm")
@@ -137,20 +138,13 @@ def password_grant(*, client: Client, params: dict[str, str], grant_type: str) -
     return token_response(access_token=access_token, expires_in=expires_in, scope=scope, id_token=id_token)
 
 
+# Each grant takes the authenticated client and the request's parameters.
 GRANTS = {
-    Client.GrantType.CLIENT_CREDENTIALS: lambda client, params: client_credentials_grant(
-        client=client, params=params
-    ),
-    Client.GrantType.PASSWORD: lambda client, params: password_grant(
-        client=client, params=params, grant_type="password"
-    ),
-    PASSWORD_REALM: lambda client, params: password_grant(
-        client=client, params=params, grant_type=PASSWORD_REALM
-    ),
-    Client.GrantType.AUTHORIZATION_CODE: lambda client, params: authorization_code_grant(
-        client=client, params=params
-    ),
-    Client.GrantType.REFRESH_TOKEN: lambda client, params: refresh_token_grant(client=client, params=params),
+    Client.GrantType.CLIENT_CREDENTIALS: client_credentials_grant,
+    Client.GrantType.PASSWORD: password_grant,
+    PASSWORD_REALM: password_grant,
+    Client.GrantType.AUTHORIZATION_CODE: authorization_code_grant,
+    Client.GrantType.REFRESH_TOKEN: refresh_token_grant,
 }
 
 
@@ -169,4 +163,4 @@ def token_exchange(*, client: Client, params: dict[str, str]) -> dict:
         raise UnauthorizedClient(f"Grant type '{grant_type}' not allowed for the client.")
     if grant_type == Client.GrantType.CLIENT_CREDENTIALS and client.is_public:
         raise UnauthorizedClient("A public client cannot use the client_credentials grant.")
-    return GRANTS[grant_type](client, params)
+    return GRANTS[grant_type](client=client, params=params)
