@@ -19,7 +19,13 @@ from tokens.audience import audience_resolve
 from tokens.models import CODE_PREFIX, AuthorizationCode
 from tokens.refresh import new_family, refresh_family_revoke, refresh_token_issue
 from tokens.scopes import parse_scope
-from tokens.user_tokens import OFFLINE_ACCESS, token_body, user_access_token_issue, user_id_token_issue
+from tokens.user_tokens import (
+    OFFLINE_ACCESS,
+    refresh_allowed,
+    token_body,
+    user_access_token_issue,
+    user_id_token_issue,
+)
 
 CODE_LIFETIME = dt.timedelta(seconds=60)
 INVALID = "Invalid authorization code"
@@ -99,16 +105,6 @@ def authorization_code_redeem(
     elif code_verifier:
         raise InvalidGrant("A code_verifier was sent, but the authorization request had no code_challenge.")
     return record
-
-
-def refresh_allowed(*, client, resolution, scope: list[str]) -> bool:
-    """offline_access was granted, the client has the refresh_token grant, and the API allows it."""
-    api = resolution.api
-    return (
-        OFFLINE_ACCESS in scope
-        and client.allows_grant("refresh_token")
-        and (api is None or api.allow_offline_access)
-    )
 
 
 def authorization_code_grant(*, client, params: dict[str, str]) -> dict:

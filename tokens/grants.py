@@ -4,20 +4,27 @@ Each grant authenticates what it must, resolves the audience with `audience_reso
 the scopes, and issues either a JWT or an opaque token. Nothing is written before every check passed.
 """
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
+from django.utils import timezone
 
-from accounts.selectors import user_find_by_email, user_permissions
+from accounts.selectors import user_find_by_email
 from accounts.services import user_record_login
 from clients.models import Client
 from core.exceptions import InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from tenants.models import USER_DATABASE
 from tokens.audience import audience_resolve
 from tokens.codes import authorization_code_grant
-from tokens.issuing import issue_access_token, issue_id_token
-from tokens.oidc import user_claims
-from tokens.opaque import opaque_token_issue
-from tokens.refresh import refresh_token_grant
-from tokens.scopes import client_credentials_scope, parse_scope, user_scope
+from tokens.issuing import issue_access_token
+from tokens.refresh import new_family, refresh_token_grant, refresh_token_issue
+from tokens.scopes import client_credentials_scope, parse_scope
+from tokens.user_tokens import (
+    OFFLINE_ACCESS,
+    refresh_allowed,
+    token_body,
+    user_access_token_issue,
+    user_id_token_issue,
+    user_scope_decide,
+)
 
 PASSWORD_REALM = Client.GrantType.PASSWORD_REALM
 # Checked against when the user is unknown, so a wrong email costs as long as a wrong password.
@@ -29,14 +36,6 @@ def _require(params: dict[str, str], name: str) -> str:
     if not value:
         raise InvalidRequest(f"Missing required parameter: {name}")
     return value
-
-
-def token_response(*, access_token: str, expires_in: int, scope: list[str], **extra) -> dict:
-    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in}
-    if scope:
-        body["scope"] = " ".join(scope)
-    body.update({k: v for k, v in extra.items() if v})
-    return body
 
 
 def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
@@ -64,14 +63,12 @@ def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
         grant_type="client_credentials",
         permissions=scope,
     )
-    return token_response(access_token=token, expires_in=expires_in, scope=scope)
+    return token_body(access_token=token, expires_in=expires_in, scope=scope)
 
 
 def _authenticate_user(*, tenant, username: str, password: str):
     user = user_find_by_email(tenant=tenant, email=username)
     if user is None:
-        from django.contrib.auth.hashers import check_password
-
         check_password(password, _DUMMY_PASSWORD_HASH)
         raise InvalidGrant("Wrong email or password.")
     if not user.check_password(password):
@@ -102,40 +99,35 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
         acts_for_user=True,
     )
     user = _authenticate_user(tenant=tenant, username=username, password=password)
-    api = resolution.api
-    permissions = (
-        user_permissions(user=user, resource_server=api) if api is not None and api.enforce_policies else None
+    scope = user_scope_decide(resolution=resolution, requested=requested, user=user)
+    with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
+    if not with_refresh:
+        scope = [s for s in scope if s != OFFLINE_ACCESS]
+    access_token, expires_in = user_access_token_issue(
+        client=client, user=user, resolution=resolution, scope=scope, grant_type=grant_type
     )
-    scope = user_scope(resolution=resolution, requested=requested, permissions=permissions)
-    if api is None:
-        access_token, expires_in = opaque_token_issue(
-            tenant=tenant,
-            client=client,
-            user=user,
-            scope=scope,
-            grant_type=grant_type,
-            steps=resolution.steps,
-        )
-    else:
-        access_token, expires_in = issue_access_token(
-            tenant=tenant,
-            api=api,
-            audiences=resolution.audiences,
-            client_id=client.client_id,
-            subject=user.user_id,
-            scope=scope,
-            grant_type=grant_type,
-            permissions=sorted(
-                permissions if permissions is not None else user_permissions(user=user, resource_server=api)
-            )
-            if api.adds_permissions
-            else None,
-        )
+    now = timezone.now()
     id_token = None
     if "openid" in scope:
-        id_token = issue_id_token(tenant=tenant, client=client, user_claims=user_claims(user, set(scope)))
+        id_token = user_id_token_issue(client=client, user=user, scope=scope, auth_time=int(now.timestamp()))
+    refresh_token = None
+    if with_refresh:
+        refresh_token = refresh_token_issue(
+            client=client,
+            user=user,
+            audience=resolution.requested_audience or tenant.userinfo_audience,
+            scope=scope,
+            auth_time=now,
+            family=new_family(),
+        )
     user_record_login(user=user)
-    return token_response(access_token=access_token, expires_in=expires_in, scope=scope, id_token=id_token)
+    return token_body(
+        access_token=access_token,
+        expires_in=expires_in,
+        scope=scope,
+        id_token=id_token,
+        refresh_token=refresh_token,
+    )
 
 
 # Each grant takes the authenticated client and the request's parameters.

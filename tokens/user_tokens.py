@@ -24,6 +24,16 @@ def user_scope_decide(*, resolution: Resolution, requested: list[str], user) -> 
     return user_scope(resolution=resolution, requested=requested, permissions=permissions)
 
 
+def refresh_allowed(*, client, resolution, scope: list[str]) -> bool:
+    """offline_access was granted, the client has the refresh_token grant, and the API allows it."""
+    api = resolution.api
+    return (
+        OFFLINE_ACCESS in scope
+        and client.allows_grant("refresh_token")
+        and (api is None or api.allow_offline_access)
+    )
+
+
 def user_access_token_issue(
     *, client, user, resolution: Resolution, scope: list[str], grant_type: str, lifetime: int | None = None
 ) -> tuple[str, int]:

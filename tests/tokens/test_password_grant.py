@@ -343,3 +343,32 @@ def test_id_token_claims_follow_the_scope(password_app, password_body, issue, ve
     assert present <= set(id_claims)
     assert not absent & set(id_claims)
     assert id_claims["exp"] - id_claims["iat"] == password_app.client.jwt_lifetime_in_seconds
+
+
+def test_offline_access_gives_a_refresh_token_that_keeps_the_audience(
+    tenant, password_app, password_body, issue, verify
+):
+    # given: an API that allows offline access, and a client with the refresh_token grant
+    from clients.services import client_update
+
+    api = factories.make_api(tenant, identifier="https://offline.acme.test/", allow_offline_access=True)
+    client_update(client=password_app.client, grant_types=[*password_app.client.grant_types, "refresh_token"])
+    # when
+    first = issue(password_body(audience=api.identifier, scope="openid offline_access read:items"))
+    refreshed = issue(
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], **password_app.creds}
+    )
+    # then
+    assert first["refresh_token"].startswith("authport_rt_")
+    assert first["scope"] == "openid offline_access read:items"
+    claims = verify(refreshed["access_token"], audience=api.identifier)
+    assert claims["aud"] == [api.identifier, USERINFO]
+    assert claims["gty"] == "refresh_token"
+
+
+def test_offline_access_is_dropped_when_the_api_does_not_allow_it(rs256_api, password_body, issue):
+    # when: the API does not allow offline access
+    body = issue(password_body(audience=rs256_api.identifier, scope="openid offline_access"))
+    # then
+    assert "refresh_token" not in body
+    assert body["scope"] == "openid"
