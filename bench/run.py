@@ -1,7 +1,9 @@
 """Token endpoint benchmark: gunicorn on loopback, client_credentials for RS256, ES256 and HS256.
 
 Usage: make bench   (or: .venv/bin/python bench/run.py --seconds 10 --concurrency 8)
-Environment: BENCH_DATABASE_URL (default: a fresh SQLite file), BENCH_WORKERS (default 2).
+Environment: BENCH_DATABASE_URL (default: a fresh SQLite file; for PostgreSQL, a server URL such as
+postgres://postgres@127.0.0.1:5432/postgres: a fresh database is created there and dropped after),
+BENCH_WORKERS (default 2).
 Prints requests per second and p50/p99 latency per algorithm, and writes bench-results/latest.json.
 """
 
@@ -38,6 +40,27 @@ for alg in ("RS256", "ES256", "HS256"):
     audiences[alg] = api.identifier
 print(json.dumps({"client_id": client.client_id, "client_secret": secret, "audiences": audiences}))
 """
+
+
+def fresh_database(url: str, workdir: Path):
+    """(DATABASE_URL, cleanup): a new SQLite file, or a new database on the given PostgreSQL server."""
+    if not url:
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"authport_bench_{os.getpid()}"
+    parts = urlsplit(url)
+    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def free_port() -> int:
@@ -116,10 +139,11 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="authport-bench-"))
     port = free_port()
+    database_url, drop_database = fresh_database(os.environ.get("BENCH_DATABASE_URL", ""), workdir)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "authport.settings.base",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
+        "DATABASE_URL": database_url,
         "SECRET_KEY": Fernet.generate_key().decode(),
         "AUTHPORT_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -171,6 +195,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        drop_database()
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
