@@ -83,7 +83,8 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
     grant_type = params["grant_type"]
     tenant = client.tenant
     if grant_type == PASSWORD_REALM:
-        realm = _require(params, "realm")
+        # The tenant has one user database; a realm-less request (auth0-python's `login` default) means it.
+        realm = params.get("realm", USER_DATABASE)
         if realm != USER_DATABASE:
             raise InvalidRequest(
                 f'Unknown realm "{realm}": this tenant\'s user database is "{USER_DATABASE}".'
