@@ -65,18 +65,6 @@ class AuthorizeRequest:
         return self.target.client
 
 
-def single_params(querydict) -> dict[str, str]:
-    """Parameters as strings; OIDC Core 3.1.2.1: none may be repeated. Empty values mean absent."""
-    params = {}
-    for name in querydict:
-        values = querydict.getlist(name)
-        if len(values) > 1:
-            raise InvalidRequest(f"The {name} parameter is repeated; send it once.")
-        if values[0] != "":
-            params[name] = values[0]
-    return params
-
-
 def _default_mode(response_type: str | None) -> str:
     """Code alone answers in the query; any token in the front channel goes in the fragment."""
     types = set((response_type or "").split())

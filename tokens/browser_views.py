@@ -14,10 +14,10 @@ from tokens.authorize import (
     authorize_request_parse,
     authorize_target,
     session_satisfies,
-    single_params,
 )
 from tokens.authorize_responses import authorize_error, authorize_respond, error_page, page
 from tokens.errors import AuthorizePageError, LoginRequired
+from tokens.params import params_from_querydict
 from tokens.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
 from tokens.throttle import (
     LOCKED_MESSAGE,
@@ -35,7 +35,7 @@ LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
 def _parse(tenant, querydict):
     """(target, parsed request or the AuthportError to send back); AuthorizePageError when no target."""
     try:
-        params = single_params(querydict)
+        params = params_from_querydict(querydict)
     except InvalidRequest as err:
         raise AuthorizePageError(err.message) from err
     target = authorize_target(tenant=tenant, params=params)

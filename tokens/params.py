@@ -17,10 +17,17 @@ def read_params(request) -> dict[str, str]:
         if request.content_type == JSON:
             return _from_json(request.body)
         if request.content_type in (FORM, MULTIPART):
-            return _from_form(request.POST)
+            return params_from_querydict(request.POST)
     except (RequestDataTooBig, TooManyFieldsSent) as exc:
         raise InvalidRequest("The request body is too large.") from exc
     raise InvalidRequest(f"The Content-Type must be {FORM} or {JSON}.")
+
+
+def _checked(name: str, value: str) -> str:
+    # A NUL can match nothing we store, and PostgreSQL refuses it in a query: say so instead.
+    if "\x00" in name or "\x00" in value:
+        raise InvalidRequest(f"The {name.replace(chr(0), '')} parameter contains a NUL character.")
+    return value
 
 
 def _from_json(body: bytes) -> dict[str, str]:
@@ -36,16 +43,17 @@ def _from_json(body: bytes) -> dict[str, str]:
             continue
         if not isinstance(value, str):
             raise InvalidRequest(f"The {name} parameter must be a string.")
-        params[name] = value
+        params[name] = _checked(name, value)
     return params
 
 
-def _from_form(form) -> dict[str, str]:
+def params_from_querydict(form) -> dict[str, str]:
+    """Form or query parameters as strings: none repeated (RFC 6749 3.1, OIDC Core 3.1.2.1), empty = absent."""
     params = {}
     for name in form:
         values = form.getlist(name)
         if len(values) > 1:
             raise InvalidRequest(f"The {name} parameter is repeated; send it once.")
         if values[0] != "":
-            params[name] = values[0]
+            params[name] = _checked(name, values[0])
     return params

@@ -41,6 +41,9 @@ class TenantApiView(APIView):
         self.tenant = tenant_get(slug=kwargs.get("tenant_slug", ""))
         if self.tenant is None:
             raise NotFound("Tenant not found.", code="inexistent_tenant")
+        if any("\x00" in str(value) for value in kwargs.values()):
+            # No id contains a NUL, and PostgreSQL refuses one in a query: nothing can match.
+            raise NotFound("Not found.", code="inexistent_resource")
         super().initial(request, *args, **kwargs)
 
     def body(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> dict:
