@@ -63,3 +63,34 @@ def test_management_api_ids_with_nul_are_not_found(client, tenant, path):
     # then
     assert response.status_code == 404
     assert response.json()["errorCode"] == "inexistent_resource"
+
+
+def test_login_form_and_logout_refuse_nul(client, tenant):
+    # given: a valid authorization request carried by the login form
+    from clients.models import Client
+    from tests import factories
+
+    spa, _ = factories.make_client(
+        tenant,
+        name="SPA",
+        app_type=Client.AppType.SPA,
+        grant_types=["authorization_code"],
+        callbacks=["http://127.0.0.1:3000/cb"],
+    )
+    request = {
+        "client_id": spa.client_id,
+        "redirect_uri": "http://127.0.0.1:3000/cb",
+        "response_type": "code",
+        "code_challenge": "x" * 43,
+        "code_challenge_method": "S256",
+        "scope": "openid",
+        "state": "s",
+    }
+    # when
+    login = client.post("/acme/login", {**request, "email": "a\x00@b.test", "password": "x"})
+    logout = client.get("/acme/v2/logout", {"client_id": "\x00", "returnTo": "https://x.test/"})
+    # then
+    assert login.status_code == 400
+    assert b"Wrong email or password." in login.content
+    assert logout.status_code == 400
+    assert b"The client_id parameter contains a NUL character." in logout.content

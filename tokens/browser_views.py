@@ -113,6 +113,8 @@ def login(request, tenant_slug: str):
         return authorize_error(request, target, error)
     email = request.POST.get("email", "").strip()
     password = request.POST.get("password", "")
+    if "\x00" in email + password:  # no stored email or password holds one; PostgreSQL refuses it
+        return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email="", status=400)
     ip = _client_ip(request)
     if login_locked(tenant=tenant, email=email, ip=ip):
         return _login_page(request, auth_request, error=LOCKED_MESSAGE, email=email, status=429)
@@ -139,8 +141,12 @@ def logout(request, tenant_slug: str):
     tenant = tenant_get(slug=tenant_slug)
     if tenant is None:
         return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
-    client_id = request.GET.get("client_id")
-    return_to = request.GET.get("returnTo") or request.GET.get("post_logout_redirect_uri")
+    try:
+        params = params_from_querydict(request.GET)
+    except InvalidRequest as err:
+        return error_page(request, err.message)
+    client_id = params.get("client_id")
+    return_to = params.get("returnTo") or params.get("post_logout_redirect_uri")
     client = Client.objects.for_tenant(tenant).filter(client_id=client_id).first() if client_id else None
     if return_to is None and client is not None and client.allowed_logout_urls:
         return_to = client.allowed_logout_urls[0]  # Auth0: the first allowed logout URL
