@@ -61,6 +61,8 @@ class UserOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     last_login = serializers.DateTimeField(allow_null=True)
+    # SPEC section 5 names `connection` on the user; Auth0 has it in `identities` too.
+    connection = serializers.CharField(read_only=True)
     identities = serializers.SerializerMethodField()
 
     @extend_schema_field(IdentityOutput(many=True))

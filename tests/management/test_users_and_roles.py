@@ -43,6 +43,7 @@ def test_create_user_hashes_the_password_and_never_shows_it(mgmt, tenant):
         True,
         {"plan": "gold"},
     )
+    assert body["connection"] == DB
     assert body["identities"] == [
         {
             "connection": DB,
