@@ -24,6 +24,15 @@ CLIENT_FIELDS = (
 )
 
 
+def default_grant_types(client: Client) -> list[str]:
+    """Auth0's defaults for an application created without grant_types: public applications get the
+    browser grants, confidential ones client_credentials too (application-grant-types docs)."""
+    grants = [Client.GrantType.IMPLICIT, Client.GrantType.AUTHORIZATION_CODE, Client.GrantType.REFRESH_TOKEN]
+    if not client.is_public:
+        grants.append(Client.GrantType.CLIENT_CREDENTIALS)
+    return [str(g) for g in grants]
+
+
 def _new_secret(client: Client) -> str:
     secret = crypto.generate_secret(48)
     client.client_secret_hash = crypto.keyed_hash(secret, purpose=SECRET_HASH_PURPOSE)
@@ -42,6 +51,8 @@ def client_create(*, tenant: Tenant, name: str, **fields) -> tuple[Client, str]:
         Client.AppType.NATIVE,
     ):
         client.token_endpoint_auth_method = Client.AuthMethod.NONE
+    if "grant_types" not in fields:
+        client.grant_types = default_grant_types(client)
     secret = _new_secret(client)
     client.full_clean()
     client.save()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from clients.errors import ClientGrantConflict
 from clients.models import SECRET_HASH_PURPOSE, Client, ClientGrant
-from clients.services import client_grant_create, client_rotate_secret
+from clients.services import client_create, client_grant_create, client_rotate_secret
 from core import crypto
 from tests import factories
 
@@ -138,3 +138,19 @@ def test_public_client_cannot_use_client_credentials(tenant):
         "grant_types": ["A public client (token_endpoint_auth_method none) cannot use client_credentials."]
     }
     assert not Client.objects.filter(name="Public M2M").exists()
+
+
+@pytest.mark.parametrize(
+    ("app_type", "expected"),
+    [
+        ("non_interactive", ["implicit", "authorization_code", "refresh_token", "client_credentials"]),
+        ("regular_web", ["implicit", "authorization_code", "refresh_token", "client_credentials"]),
+        ("spa", ["implicit", "authorization_code", "refresh_token"]),
+        ("native", ["implicit", "authorization_code", "refresh_token"]),
+    ],
+)
+def test_client_without_grant_types_gets_auth0s_defaults(tenant, app_type, expected):
+    # when: created without grant_types, as Auth0's Management API allows
+    client, _ = client_create(tenant=tenant, name="Defaults", app_type=app_type)
+    # then: public clients (spa, native) get no client_credentials
+    assert client.grant_types == expected
