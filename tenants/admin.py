@@ -1,11 +1,16 @@
 """Admin for tenants and their signing keys (SPEC sections 4 and 6)."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from apis.models import ResourceServer
@@ -15,7 +20,9 @@ from core.admin import TenantScopedAdmin
 from provisioning.services import tenant_provision
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.models import SigningKey, Tenant, TenantMembership
+from tenants.selectors import signing_keys_published
 from tenants.services import signing_key_revoke, signing_keys_rotate, tenant_update
+from tokens.discovery import JWKS_MAX_AGE
 from tokens.explain import explain_request, explain_token
 from tokens.forms import AUDIENCE_DATALIST_ID, PresentedTokenForm, TokenRequestForm, answer_for_display
 
@@ -60,9 +67,17 @@ class TenantAdmin(TenantScopedAdmin):
     search_fields = ("slug", "friendly_name")
     list_select_related = ("default_audience",)
     inlines = (TenantMembershipInline,)
+    actions = ("rotate_signing_keys",)
 
     def tenant_id_of(self, obj) -> int:
         return obj.pk
+
+    @admin.action(description="Rotate signing keys of the selected tenants")
+    def rotate_signing_keys(self, request, queryset):
+        tenants = list(queryset.order_by("slug"))  # already scoped to the user's tenants
+        return rotate_keys_confirmed(
+            self, request, tenants=tenants, selected=[t.pk for t in tenants], action="rotate_signing_keys"
+        )
 
     def get_urls(self):
         # Before the default URLs: their catch-all "<path:object_id>/" would take this path too.
@@ -181,6 +196,163 @@ class TenantAdmin(TenantScopedAdmin):
             self.message_user(request, hs256_audience_warning(tenant.default_audience), messages.WARNING)
 
 
+# Signing keys: rotate and revoke, each behind a confirmation page that says what will happen
+# (SPEC section 4). The pattern is Django's delete_selected: the action answers the changelist's POST
+# with the confirmation page, whose form posts the same action back with the selected ids and
+# post=yes; only that second POST changes anything. The ids go through the changelist's queryset
+# again, which is scoped to the user's tenants, so a hand-made id of another tenant is never acted on.
+
+CONFIRMED = "yes"  # the value of the confirmation form's "post" field, as in delete_selected
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}"
+
+
+@dataclass(frozen=True)
+class ChainRotationPreview:
+    """What rotating one key chain does: current -> previous, next -> current, a new next."""
+
+    alg: str
+    current: SigningKey | None
+    next: SigningKey | None
+    next_published_for: int | None  # seconds the next key has been in the JWKS
+    previous: tuple[SigningKey, ...]  # earlier previous keys: a rotation leaves them published
+
+    @property
+    def next_recently_published(self) -> bool:
+        # A verifier may hold a JWKS fetched before the next key appeared, for up to the cache lifetime.
+        return self.next_published_for is not None and self.next_published_for < JWKS_MAX_AGE
+
+    @property
+    def seconds_until_safe(self) -> int:
+        return max(JWKS_MAX_AGE - (self.next_published_for or 0), 0)
+
+
+@dataclass(frozen=True)
+class TenantRotationPreview:
+    tenant: Tenant
+    chains: tuple[ChainRotationPreview, ...]
+
+    @property
+    def field_name(self) -> str:
+        return f"rotation_state_{self.tenant.pk}"
+
+    @property
+    def state(self) -> str:
+        """The chains as the page showed them; the confirmation holds for this state only."""
+        return " ".join(
+            f"{c.alg}:{c.current.kid if c.current else '-'}:{c.next.kid if c.next else '-'}"
+            for c in self.chains
+        )
+
+
+def tenant_rotation_preview(*, tenant: Tenant, now: datetime) -> TenantRotationPreview:
+    chains: dict[str, list[SigningKey]] = {}
+    for key in signing_keys_published(tenant=tenant):  # the chains the rotation service rotates
+        chains.setdefault(key.alg, []).append(key)
+    previews = []
+    for alg, keys in sorted(chains.items()):
+        by_state = {state: [k for k in keys if k.state == state] for state in SigningKey.PUBLISHED_STATES}
+        current = by_state[SigningKey.State.CURRENT][0] if by_state[SigningKey.State.CURRENT] else None
+        upcoming = by_state[SigningKey.State.NEXT][0] if by_state[SigningKey.State.NEXT] else None
+        previews.append(
+            ChainRotationPreview(
+                alg=alg,
+                current=current,
+                next=upcoming,
+                next_published_for=int((now - upcoming.created_at).total_seconds()) if upcoming else None,
+                previous=tuple(by_state[SigningKey.State.PREVIOUS]),
+            )
+        )
+    return TenantRotationPreview(tenant=tenant, chains=tuple(previews))
+
+
+def _rotation_outcome(tenant: Tenant, rotated) -> str:
+    chains = "; ".join(
+        f"{r.alg}: current {r.previous_kid or '(none)'} → {r.current_kid}"
+        + (f" ({r.previous_kid} is now previous)" if r.previous_kid else "")
+        + f", new next {r.next_kid}"
+        for r in rotated
+    )
+    return f"Rotated the signing keys of {tenant.slug}. {chains}."
+
+
+def rotate_keys_confirmed(modeladmin, request, *, tenants: list[Tenant], selected: list, action: str):
+    """The "Rotate signing keys" action on `tenants`: the confirmation page, or the rotation once confirmed.
+
+    `selected` are the changelist rows to carry back (keys or tenants). A tenant whose chains changed
+    since the page was shown (another rotation, a double submit) is not rotated: a second rotation
+    would promote a key that verifiers may not have fetched yet, which is not what was confirmed.
+    """
+    if not tenants:
+        modeladmin.message_user(
+            request,
+            "None of the selected rows is of a tenant you administer: nothing was rotated.",
+            messages.WARNING,
+        )
+        return None
+    now = timezone.now()
+    previews = [tenant_rotation_preview(tenant=tenant, now=now) for tenant in tenants]
+    if request.POST.get("post") == CONFIRMED:
+        for preview in previews:
+            if request.POST.get(preview.field_name) != preview.state:
+                modeladmin.message_user(
+                    request,
+                    f"The signing keys of {preview.tenant.slug} were not rotated: they changed after the "
+                    "confirmation page was shown (another rotation?). Rotating again now could promote a key "
+                    "that verifiers have not fetched yet; review the keys and rotate again if you still mean to.",
+                    messages.ERROR,
+                )
+                continue
+            rotated = signing_keys_rotate(tenant=preview.tenant)
+            modeladmin.message_user(request, _rotation_outcome(preview.tenant, rotated), messages.SUCCESS)
+        return None
+    request.current_app = modeladmin.admin_site.name
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Rotate signing keys",
+        "subtitle": None,
+        "opts": modeladmin.opts,
+        "media": modeladmin.media,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "selected": selected,
+        "previews": previews,
+        "jwks_max_age": JWKS_MAX_AGE,
+    }
+    return TemplateResponse(request, "admin/tenants/signingkey/rotate_confirmation.html", context)
+
+
+@dataclass(frozen=True)
+class RevocationPreview:
+    key: SigningKey
+    refusal: str  # why the key cannot be revoked; empty when it can
+
+    @property
+    def revocable(self) -> bool:
+        return not self.refusal
+
+
+def revocation_refusal(key: SigningKey) -> str:
+    """Why the admin will not revoke `key`; empty for a previous key (Auth0: previous keys only)."""
+    if key.state == SigningKey.State.PREVIOUS:
+        return ""
+    if key.state == SigningKey.State.CURRENT:
+        return (
+            f"It is the current {key.alg} key of {key.tenant.slug}, which signs new tokens. Only a previous key "
+            "can be revoked: rotate first, so that it becomes previous, then revoke it."
+        )
+    if key.state == SigningKey.State.NEXT:
+        return (
+            f"It is the next {key.alg} key of {key.tenant.slug}, published ahead so that verifiers know it before "
+            "it signs; it has signed nothing yet and becomes current at the next rotation. Only a previous key "
+            "can be revoked."
+        )
+    revoked = f" on {_when(key.revoked_at)}" if key.revoked_at else ""
+    return f"It is already revoked{revoked}."
+
+
 @admin.register(SigningKey)
 class SigningKeyAdmin(TenantScopedAdmin):
     """Keys are machine-made: read-only, changed only by the rotate and revoke services (SPEC section 4)."""
@@ -216,18 +388,66 @@ class SigningKeyAdmin(TenantScopedAdmin):
 
     @admin.action(description="Rotate signing keys of the selected keys' tenants")
     def rotate_tenant_keys(self, request, queryset):
-        tenants = Tenant.objects.filter(pk__in=queryset.values("tenant_id"))
-        for tenant in tenants:
-            rotated = signing_keys_rotate(tenant=tenant)
-            current = ", ".join(f"{r.alg} {r.current_kid}" for r in rotated)
-            self.message_user(request, f"Rotated the signing keys of {tenant.slug}; current now: {current}.")
+        keys = list(queryset.order_by("pk"))  # already scoped to the user's tenants
+        tenants = list(Tenant.objects.filter(pk__in={key.tenant_id for key in keys}).order_by("slug"))
+        return rotate_keys_confirmed(
+            self, request, tenants=tenants, selected=[key.pk for key in keys], action="rotate_tenant_keys"
+        )
 
     @admin.action(description="Revoke the selected (previous) keys")
     def revoke_keys(self, request, queryset):
-        for key in queryset.select_related("tenant"):
-            try:
-                signing_key_revoke(tenant=key.tenant, kid=key.kid)
-            except (SigningKeyNotFound, SigningKeyStateError) as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                self.message_user(request, f"Revoked key {key.kid} of {key.tenant.slug}.")
+        """Previous keys only; the page lists the others with the reason, and they are left alone.
+
+        The confirmation carries the kids it offered to revoke: a key that became previous after the
+        page was shown (a rotation meanwhile) was not offered, so it is not revoked.
+        """
+        keys = list(queryset.select_related("tenant").order_by("tenant__slug", "alg", "created_at", "pk"))
+        if not keys:
+            self.message_user(
+                request,
+                "None of the selected keys is of a tenant you administer: nothing was revoked.",
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("post") == CONFIRMED:
+            confirmed = set(request.POST.getlist("revoke_kid"))
+            for key in keys:
+                self._revoke_as_confirmed(request, key, confirmed=key.kid in confirmed)
+            return None
+        previews = [RevocationPreview(key=key, refusal=revocation_refusal(key)) for key in keys]
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Revoke signing keys",
+            "subtitle": None,
+            "opts": self.opts,
+            "media": self.media,
+            "action": "revoke_keys",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": [key.pk for key in keys],
+            "revocable": [p for p in previews if p.revocable],
+            "refused": [p for p in previews if not p.revocable],
+            "jwks_max_age": JWKS_MAX_AGE,
+        }
+        return TemplateResponse(request, "admin/tenants/signingkey/revoke_confirmation.html", context)
+
+    def _revoke_as_confirmed(self, request, key: SigningKey, *, confirmed: bool) -> None:
+        name = f"key {key.kid} ({key.alg}) of {key.tenant.slug}"
+        if not confirmed:
+            reason = revocation_refusal(key) or (
+                "It was not previous when the confirmation page was shown, so it was not among the keys you "
+                "confirmed; select it again to revoke it."
+            )
+            self.message_user(request, f"The {name} was not revoked. {reason}", messages.ERROR)
+            return
+        try:
+            signing_key_revoke(tenant=key.tenant, kid=key.kid)
+        except (SigningKeyNotFound, SigningKeyStateError) as exc:
+            self.message_user(request, f"The {name} was not revoked: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Revoked {name}: it has left the JWKS. Authport refuses the tokens it signed from now on; other "
+                f"verifiers do once their cached JWKS expires (max-age {JWKS_MAX_AGE} s).",
+                messages.SUCCESS,
+            )

@@ -1,12 +1,12 @@
-"""APIs in the admin: registration, immutable identifier, masked HS256 secret and its rotation (SPEC 4, 5, 6)."""
+"""APIs in the admin: registration, immutable identifier, masked HS256 secret (SPEC 4, 5, 6).
 
-import datetime as dt
+The "Rotate signing secret" action, with its confirmation page, is in test_secret_confirmation.py.
+"""
 
 import pytest
-from django.utils import timezone
 
 from apis.models import ResourceServer
-from tests.admin.changelist import action_body, messages_of
+from tests.admin.changelist import action_body
 
 
 def _api_body(tenant, **overrides) -> dict:
@@ -68,49 +68,6 @@ def test_identifier_is_read_only_after_creation(superuser_client, tenant, rs256_
         "Renamed",
         7200,
     )
-
-
-def test_rotate_action_keeps_the_old_secret_for_the_default_grace(superuser_client, hs256_api):
-    # given
-    old_secret = hs256_api.signing_secret
-    # when
-    resp = superuser_client.post(
-        "/admin/apis/resourceserver/", action_body("rotate_signing_secret", hs256_api.pk, grace_seconds="")
-    )
-    # then
-    assert resp.status_code == 302
-    hs256_api.refresh_from_db()
-    assert hs256_api.signing_secret != old_secret
-    assert hs256_api.previous_signing_secret == old_secret
-    expected_expiry = timezone.now() + dt.timedelta(seconds=3600)
-    assert abs(hs256_api.previous_signing_secret_expires_at - expected_expiry) < dt.timedelta(seconds=30)
-    assert any(f"…{hs256_api.signing_secret[-4:]}" in m for m in messages_of(resp))
-    assert not any(hs256_api.signing_secret in m for m in messages_of(resp))
-
-
-def test_rotate_action_with_zero_grace_drops_the_old_secret(superuser_client, hs256_api):
-    # given
-    old_secret = hs256_api.signing_secret
-    # when
-    superuser_client.post(
-        "/admin/apis/resourceserver/", action_body("rotate_signing_secret", hs256_api.pk, grace_seconds="0")
-    )
-    # then
-    hs256_api.refresh_from_db()
-    assert hs256_api.signing_secret != old_secret
-    assert (hs256_api.previous_signing_secret, hs256_api.previous_signing_secret_expires_at) == ("", None)
-
-
-def test_rotate_action_on_an_rs256_api_is_refused(superuser_client, rs256_api):
-    # when
-    resp = superuser_client.post(
-        "/admin/apis/resourceserver/", action_body("rotate_signing_secret", rs256_api.pk)
-    )
-    # then
-    assert resp.status_code == 302
-    assert any("not HS256" in m for m in messages_of(resp))
-    rs256_api.refresh_from_db()
-    assert (rs256_api.signing_alg, rs256_api.signing_secret_encrypted) == ("RS256", "")
 
 
 def test_system_api_takes_only_a_lifetime_change(superuser_client, tenant, system_api):
