@@ -16,6 +16,9 @@ from cryptography.x509.oid import NameOID
 from core import crypto
 
 RSA_KEY_SIZE = 2048
+# How long verifiers may cache the JWKS (its Cache-Control max-age), in seconds. The next key is
+# published a whole rotation before it signs, so this only delays revocations at other verifiers.
+JWKS_MAX_AGE = 300
 CERT_VALIDITY = dt.timedelta(days=3650)  # Auth0's tenant certificates last ten years.
 
 

@@ -6,11 +6,11 @@ import json
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 
 from core.exceptions import NotFound
+from tenants.keys import JWKS_MAX_AGE
 from tenants.selectors import signing_keys_published, tenant_get
 from tokens.cors import cors
 from tokens.responses import oauth_error_response
 
-JWKS_MAX_AGE = 300  # seconds; the next key is published a whole rotation before it signs
 SIGNING_ALGS = ["RS256", "PS256", "ES256", "HS256"]
 
 
