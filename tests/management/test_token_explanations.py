@@ -31,10 +31,17 @@ def spa_client(tenant):
             {"grant_type": "client_credentials", "audience": "https://api.acme.test"},
             (None, "Did you mean https://api.acme.test/?"),
         ),
+        ({"grant_type": "password", "scope": "openid profile"}, ("opaque", "Pass audience=")),
         ({"grant_type": "password", "scope": "email profile"}, ("opaque", "Pass audience=")),
         ({"grant_type": "password", "audience": "https://hs.acme.test/", "scope": "openid"}, (None, "RS256")),
     ],
-    ids=["silent-renewal-no-audience", "trailing-slash", "email-profile-no-openid", "hs256-openid"],
+    ids=[
+        "silent-renewal-no-audience",
+        "trailing-slash",
+        "openid-profile-no-audience",
+        "email-profile-no-openid",
+        "hs256-openid",
+    ],
 )
 def test_dry_run_answers_like_the_explainer_function(
     mgmt, tenant, spa_client, m2m_app, password_app, rs256_api, hs256_api, request_body, expected
