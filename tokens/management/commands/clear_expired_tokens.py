@@ -1,0 +1,26 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from tokens.cleanup import expired_tokens_delete
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete expired opaque access tokens, SSO sessions, refresh-token families past their absolute "
+        "lifetime, and authorization codes a day past expiry. Safe to run at any time (e.g. from cron)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the counts as JSON.")
+
+    def handle(self, *args, as_json: bool = False, **options):
+        deleted = expired_tokens_delete()
+        if as_json:
+            self.stdout.write(json.dumps(deleted))
+            return
+        self.stdout.write(
+            "Deleted "
+            + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in deleted.items())
+            + "."
+        )
