@@ -24,3 +24,19 @@ class TenantOwnedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+def text_storable(value: object) -> bool:
+    """Whether `value` is a string the database can hold and compare.
+
+    PostgreSQL refuses NUL in text, and no database driver can encode a lone surrogate as UTF-8;
+    JSON bodies and JWT headers carry both (`"\\u0000"`, `"\\ud800"`). Such a value matches nothing
+    stored, so callers answer "not found" or a 4xx instead of sending it to the database.
+    """
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

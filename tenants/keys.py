@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -20,6 +21,14 @@ RSA_KEY_SIZE = 2048
 # published a whole rotation before it signs, so this only delays revocations at other verifiers.
 JWKS_MAX_AGE = 300
 CERT_VALIDITY = dt.timedelta(days=3650)  # Auth0's tenant certificates last ten years.
+# Every kid is an RFC 7638 SHA-256 thumbprint: 43 base64url characters.
+KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def is_kid(value: object) -> bool:
+    """Whether `value` (say, a JWT header's kid) could name one of our keys; checked before any query,
+    so a NUL, a lone surrogate or a megabyte never reaches the database."""
+    return isinstance(value, str) and KID_PATTERN.fullmatch(value) is not None
 
 
 def b64url(data: bytes) -> str:

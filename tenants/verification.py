@@ -8,7 +8,7 @@ import json
 
 import jwt
 
-from tenants.keys import load_public_key
+from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
 
 ASYMMETRIC_ALGS = ("RS256", "PS256", "ES256")
@@ -40,8 +40,11 @@ def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("The token is malformed.") from exc
     alg, kid = header.get("alg"), header.get("kid")
-    if alg not in ASYMMETRIC_ALGS or not isinstance(kid, str):
-        raise InvalidToken(f"Tokens signed with {alg} and no key id are not accepted here.")
+    if alg not in ASYMMETRIC_ALGS:
+        # The header's alg is not echoed: it is the caller's text, and ends up in WWW-Authenticate.
+        raise InvalidToken(f"Only tokens signed with {', '.join(ASYMMETRIC_ALGS)} are accepted here.")
+    if not is_kid(kid):
+        raise InvalidToken("The token's signing key is not one of this tenant's keys (no or unknown kid).")
     found = verification_key(tenant_id=tenant.pk, kid=kid)
     if found is None:
         raise InvalidToken("The token's signing key is not one of this tenant's keys (unknown or revoked).")

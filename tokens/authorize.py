@@ -18,6 +18,7 @@ from core.exceptions import AccessDenied, InvalidRequest, UnauthorizedClient
 from tokens.audience import Resolution, audience_resolve
 from tokens.codes import authorization_code_issue
 from tokens.errors import AuthorizePageError, UnsupportedResponseType
+from tokens.models import AuthorizationCode
 from tokens.scopes import parse_scope
 from tokens.user_tokens import OFFLINE_ACCESS, user_access_token_issue, user_id_token_issue, user_scope_decide
 
@@ -31,6 +32,7 @@ RESPONSE_TYPES = {
 RESPONSE_MODES = ("query", "fragment", "form_post", "web_message")
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+NONCE_MAX_LENGTH = AuthorizationCode._meta.get_field("nonce").max_length
 
 
 def origin_of(url: str) -> str:
@@ -163,6 +165,8 @@ def authorize_request_parse(*, target: Target, params: dict[str, str]) -> Author
         raise UnauthorizedClient("Grant type 'implicit' not allowed for the client.")
     scope = parse_scope(params.get("scope"))
     nonce = params.get("nonce")
+    if nonce is not None and len(nonce) > NONCE_MAX_LENGTH:  # the code stores it
+        raise InvalidRequest(f"The nonce is longer than {NONCE_MAX_LENGTH} characters.")
     if "id_token" in types:
         if "openid" not in scope:
             raise InvalidRequest('response_type id_token requires the "openid" scope.')

@@ -82,7 +82,12 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         raise InvalidClientBasic("The Authorization header is not valid HTTP Basic authentication.")
-    return unquote_plus(client_id), unquote_plus(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    if "\x00" in client_id + secret:  # matches no client, and PostgreSQL refuses it in a query
+        raise InvalidClientBasic(
+            "The client credentials in the Authorization header contain a NUL character."
+        )
+    return client_id, secret
 
 
 def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) -> Client:

@@ -14,6 +14,8 @@ from apis.selectors import hs256_verification_secrets
 from clients.models import Client
 from core.crypto import sha256_hex
 from core.exceptions import AuthportError, InvalidClient, UnauthorizedClient
+from core.models import text_storable
+from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
 from tokens.audience import Resolution, Step, audience_resolve
 from tokens.models import OPAQUE_PREFIX, OpaqueAccessToken
@@ -304,12 +306,25 @@ def _explain_presented_opaque(tenant: Tenant, token: str) -> dict:
     return _answer(outcome, steps, summary, fix)
 
 
+def _expiry(exp: object) -> dt.datetime | None:
+    """The `exp` claim as a moment; None when absent or not a representable time (1e300, NaN)."""
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(exp, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _explain_jwt(tenant: Tenant, token: str) -> dict:
     steps: list[Step] = []
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
+        # Python's json reads NaN and lone surrogates ("\ud800"), which are not JSON (RFC 8259) and
+        # would break the answer's own JSON; a token holding them is malformed.
+        json.dumps([header, claims], ensure_ascii=False, allow_nan=False).encode()
+    except (jwt.InvalidTokenError, ValueError):
         steps.append(
             Step("format", "The token looks like a JWT but its header or payload cannot be decoded.")
         )
@@ -319,8 +334,7 @@ def _explain_jwt(tenant: Tenant, token: str) -> dict:
     alg, kid = header.get("alg"), header.get("kid")
     aud = claims.get("aud")
     audiences = aud if isinstance(aud, list) else ([aud] if aud else [])
-    exp = claims.get("exp")
-    expires_at = dt.datetime.fromtimestamp(exp, dt.UTC) if isinstance(exp, int | float) else None
+    expires_at = _expiry(claims.get("exp"))
     expired = expires_at is not None and expires_at <= timezone.now()
     base = {
         "format": "jwt",
@@ -376,7 +390,7 @@ def _verify_ours(
     if alg == "HS256":
         api = (
             ResourceServer.objects.for_tenant(tenant)
-            .filter(identifier__in=audiences, signing_alg="HS256")
+            .filter(identifier__in=[a for a in audiences if text_storable(a)], signing_alg="HS256")
             .first()
         )
         if api is None:
@@ -394,7 +408,7 @@ def _verify_ours(
         )
     if alg not in ("RS256", "PS256", "ES256"):
         return None, False, f"Authport never signs with {alg}."
-    key = SigningKey.objects.for_tenant(tenant).filter(kid=kid or "").first()
+    key = SigningKey.objects.for_tenant(tenant).filter(kid=kid).first() if is_kid(kid) else None
     if key is None:
         return "unknown", False, f"No key of this tenant has kid {kid!r}."
     if key.state == SigningKey.State.REVOKED:
@@ -403,8 +417,6 @@ def _verify_ours(
             False,
             f"Key {kid} was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC: tokens it signed no longer verify.",
         )
-    from tenants.keys import load_public_key
-
     public_key = load_public_key(key.kid, json.dumps(key.public_jwk, sort_keys=True))
     try:
         jwt.decode(token, public_key, algorithms=[key.alg], options=options)

@@ -13,7 +13,7 @@ class OpaqueAccessToken(TenantOwnedModel):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.TenantUser", null=True, on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=2000, blank=True)
+    scope = models.TextField(blank=True)  # as long as the API's scopes make it
     grant_type = models.CharField(max_length=64)
     expires_at = models.DateTimeField(db_index=True)
     # Why it came out opaque, in the resolution's own steps, for the token explainer.
@@ -37,10 +37,10 @@ class AuthorizationCode(TenantOwnedModel):
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
-    redirect_uri = models.CharField(max_length=2000)
+    redirect_uri = models.TextField()  # a registered callback, up to URLValidator's 2048 characters
     # The requested audience as resolved at /authorize, so the exchange issues exactly that token.
     audience = models.CharField(max_length=600)
-    scope = models.CharField(max_length=2000, blank=True)
+    scope = models.TextField(blank=True)  # as long as the API's scopes make it
     nonce = models.CharField(max_length=500, blank=True)
     code_challenge = models.CharField(max_length=128, blank=True)
     auth_time = models.DateTimeField()
@@ -68,7 +68,7 @@ class RefreshToken(TenantOwnedModel):
     user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
     # The audience resolved when the family began: a refresh keeps it (SPEC section 2, last paragraph).
     audience = models.CharField(max_length=600)
-    scope = models.CharField(max_length=2000, blank=True)
+    scope = models.TextField(blank=True)  # as long as the API's scopes make it
     auth_time = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     family_expires_at = models.DateTimeField()

@@ -5,6 +5,7 @@ import json
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 
 from core.exceptions import InvalidRequest
+from core.models import text_storable
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -27,6 +28,10 @@ def _checked(name: str, value: str) -> str:
     # A NUL can match nothing we store, and PostgreSQL refuses it in a query: say so instead.
     if "\x00" in name or "\x00" in value:
         raise InvalidRequest(f"The {name.replace(chr(0), '')} parameter contains a NUL character.")
+    # JSON can also carry a lone surrogate ("\ud800"), which no driver or hash can encode as UTF-8.
+    if not text_storable(name) or not text_storable(value):
+        shown = name.encode(errors="replace").decode()
+        raise InvalidRequest(f"The {shown} parameter is not valid Unicode text (a lone surrogate).")
     return value
 
 

@@ -64,7 +64,10 @@ class ManagementJWTAuthentication(BaseAuthentication):
         value = f'Bearer realm="{tenant.management_audience}"' if tenant else "Bearer"
         reason = getattr(request, "token_error", None)
         if reason:
-            value += ', error="invalid_token", error_description="{}"'.format(reason.replace('"', "'"))
+            # RFC 6750 section 3: printable ASCII without '"' or '\\'; a newline would also make
+            # Django refuse the header (BadHeaderError, a 500).
+            safe = "".join(c for c in reason.replace('"', "'") if c != "\\" and 0x20 <= ord(c) < 0x7F)
+            value += f', error="invalid_token", error_description="{safe}"'
         return value
 
 

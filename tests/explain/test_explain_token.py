@@ -1,5 +1,6 @@
 """Explaining a presented token (SPEC section 7): what it is, its key's state, and whether it verifies."""
 
+import base64
 import json
 import time
 
@@ -166,3 +167,86 @@ def test_tokens_that_are_not_ours_are_named_as_such(tenant, make_token, summary)
     assert answer["summary"] == summary
     assert answer["outcome"]["verifies"] is False
     assert answer["outcome"]["ours"] is False
+
+
+def _hand_made(header: dict, claims: dict) -> str:
+    """A JWT put together by hand (unsigned), for headers and claims PyJWT will not write."""
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}.c2ln"
+
+
+@pytest.mark.parametrize(
+    ("header", "claims", "key_state", "expires_at"),
+    [
+        ({"alg": "RS256", "kid": "k"}, {"exp": 1e300}, "unknown", None),
+        ({"alg": "RS256", "kid": "k"}, {"exp": 10**17}, "unknown", None),
+        ({"alg": "RS256", "kid": "a\x00b"}, {"exp": 0}, "unknown", "1970-01-01T00:00:00+00:00"),
+        ({"alg": "RS256", "kid": "k" * 5000}, {}, "unknown", None),
+        ({"alg": "HS256"}, {"aud": ["a\x00b", "https://hs.acme.test/"]}, None, None),
+    ],
+    ids=[
+        "float_exp_out_of_range_case",
+        "int_exp_out_of_range_case",
+        "nul_kid_case",
+        "huge_kid_case",
+        "nul_audience_case",
+    ],
+)
+def test_hostile_jwt_of_this_issuer_is_explained_not_500(
+    client, tenant, hs256_api, header, claims, key_state, expires_at
+):
+    # given: the explainer reads header and claims before any signature check
+    from provisioning.services import MANAGEMENT_SCOPES
+    from tests.management.conftest import token_for as management_token
+
+    bearer = management_token(tenant, MANAGEMENT_SCOPES)
+    token = _hand_made(header, {"iss": tenant.issuer, "sub": "x", **claims})
+    # when
+    response = client.post(
+        f"/{tenant.slug}/api/v2/token-explanations",
+        json.dumps({"token": token}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {bearer}",
+    )
+    # then
+    assert response.status_code == 200, response.content[:300]
+    outcome = response.json()["outcome"]
+    assert (outcome["ours"], outcome["verifies"], outcome["key_state"], outcome["expires_at"]) == (
+        True,
+        False,
+        key_state,
+        expires_at,
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "claims"),
+    [
+        ({"alg": "RS256", "kid": "\ud800"}, {}),
+        ({"alg": "HS256"}, {"aud": ["\ud800"]}),
+        ({"alg": "RS256"}, {"exp": float("nan")}),
+        ({"alg": "RS256"}, {"scope": float("inf")}),
+    ],
+    ids=["lone_surrogate_kid_case", "lone_surrogate_audience_case", "nan_exp_case", "infinite_scope_case"],
+)
+def test_jwt_with_text_or_numbers_json_cannot_hold_is_malformed(client, tenant, header, claims):
+    # given: Python's json reads these, but they are not JSON and would break the answer's own JSON
+    from provisioning.services import MANAGEMENT_SCOPES
+    from tests.management.conftest import token_for as management_token
+
+    bearer = management_token(tenant, MANAGEMENT_SCOPES)
+    token = _hand_made(header, {"iss": tenant.issuer, "sub": "x", **claims})
+    # when
+    response = client.post(
+        f"/{tenant.slug}/api/v2/token-explanations",
+        json.dumps({"token": token}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {bearer}",
+    )
+    # then
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["summary"] == "A malformed JWT."
+    assert response.json()["outcome"]["verifies"] is False

@@ -159,6 +159,12 @@ def test_repeated_parameter_gets_an_error_page(client, spa):
         pytest.param(
             {"prompt": "none"}, "login_required", "Login required", id="prompt_none_without_session"
         ),
+        pytest.param(
+            {"nonce": "n" * 501},
+            "invalid_request",
+            "The nonce is longer than 500 characters.",
+            id="nonce_too_long",
+        ),
     ],
 )
 def test_request_errors_are_redirected_to_the_client_with_state(authorize, overrides, error, description):

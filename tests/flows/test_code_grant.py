@@ -242,3 +242,19 @@ def test_rbac_without_any_permission_is_an_invalid_scope_redirect(signed_in, api
         "error_description": "User is not authorized to the audience for those scopes",
         "state": "st-123",
     }
+
+
+def test_code_and_refresh_token_hold_a_scope_of_any_length(signed_in, exchange, spa, api, verify):
+    # given: an API whose scopes, all requested, make a scope longer than 2000 characters
+    api.scopes = [{"value": f"read:{i:02d}:" + "x" * 100, "description": "d"} for i in range(30)]
+    api.save()
+    scope = "openid offline_access " + " ".join(s["value"] for s in api.scopes)
+    assert len(scope) > 3000
+    params, verifier = signed_in(scope=scope)
+    # when
+    resp = exchange(params["code"], verifier, creds={"client_id": spa.client_id})
+    # then
+    assert resp.status_code == 200, resp.content[:300]
+    assert resp.json()["scope"] == scope
+    assert verify(resp.json()["access_token"], audience=api.identifier)["scope"] == scope
+    assert RefreshToken.objects.get().scope == scope

@@ -1,11 +1,12 @@
 """What /{slug}/oauth/token does with requests it cannot serve: RFC 6749 errors, never a 500 (SPEC 1, 3)."""
 
+import base64
 import json
 
 import pytest
 from django.test import Client as DjangoClient
 
-from tests.tokens.conftest import assert_no_store, assert_oauth_error
+from tests.tokens.conftest import assert_no_store, assert_oauth_error, basic_auth
 
 TOKEN_URL = "/acme/oauth/token"
 
@@ -178,3 +179,48 @@ def test_token_endpoint_needs_no_csrf_token(rs256_api, cc_body):
     # then
     assert resp.status_code == 200
     assert_no_store(resp)
+
+
+@pytest.mark.parametrize(
+    "field", ["client_id", "client_secret", "code", "refresh_token", "audience", "grant_type"]
+)
+def test_lone_surrogate_in_a_json_value_is_invalid_request(client, m2m_app, field):
+    # given: JSON can escape half of a UTF-16 pair, which no driver or hash can encode as UTF-8
+    body = {"grant_type": "client_credentials", **m2m_app.creds}
+    raw = json.dumps(body)[:-1] + f', "{field}": "x\\ud800"}}'
+    # when
+    resp = client.post(TOKEN_URL, raw, content_type="application/json")
+    # then
+    assert_oauth_error(
+        resp,
+        400,
+        "invalid_request",
+        f"The {field} parameter is not valid Unicode text (a lone surrogate).",
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        basic_auth("a\x00b", "s"),
+        "Basic " + base64.b64encode(b"a\x00b:s").decode(),
+        basic_auth("app", "s\x00"),
+    ],
+    ids=["encoded_client_id_case", "raw_client_id_case", "secret_case"],
+)
+def test_nul_in_basic_credentials_is_invalid_client(client, m2m_app, header):
+    # when
+    resp = client.post(
+        TOKEN_URL,
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=header,
+    )
+    # then
+    assert_oauth_error(
+        resp,
+        401,
+        "invalid_client",
+        "The client credentials in the Authorization header contain a NUL character.",
+    )
+    assert resp["WWW-Authenticate"] == 'Basic realm="acme"'

@@ -188,6 +188,26 @@ def test_jwt_with_an_unpublished_kid_is_refused(craft, userinfo):
     _assert_invalid_token(resp)
 
 
+@pytest.mark.parametrize(
+    "kid",
+    ["a\x00b", "\ud800", "k" * 100_000],
+    ids=["nul_case", "lone_surrogate_case", "huge_case"],
+)
+def test_jwt_with_a_kid_no_key_can_have_is_refused_before_any_lookup(
+    craft, userinfo, kid, django_assert_num_queries
+):
+    # given: a kid that is not an RFC 7638 thumbprint (PostgreSQL refuses NUL, UTF-8 a lone surrogate)
+    token = craft(header={"kid": kid})
+    # when
+    with django_assert_num_queries(1):  # the tenant only
+        resp = userinfo(token)
+    # then
+    _assert_invalid_token(resp)
+    assert resp.json()["error_description"] == (
+        "The token's signing key is not one of this tenant's keys (no or unknown kid)."
+    )
+
+
 def test_tampered_jwt_is_refused(end_user, craft, userinfo):
     # given: a valid token whose payload was swapped after signing
     header, payload, signature = craft().split(".")
