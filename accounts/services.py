@@ -56,8 +56,24 @@ def user_update(*, user: TenantUser, password: str | None = None, **fields) -> T
     if password:
         user.set_password(password)
     user.full_clean(validate_constraints=False)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # The per-tenant, case-insensitive email constraint is the check: no read-then-write race.
+        if _email_taken(user):
+            raise Conflict("The specified new email already exists.") from exc
+        raise
     return user
+
+
+def _email_taken(user: TenantUser) -> bool:
+    return (
+        TenantUser.objects.for_tenant(user.tenant)
+        .filter(email__iexact=user.email)
+        .exclude(pk=user.pk)
+        .exists()
+    )
 
 
 def user_record_login(*, user: TenantUser) -> None:
@@ -68,9 +84,18 @@ def user_record_login(*, user: TenantUser) -> None:
 def role_create(*, tenant: Tenant, name: str, description: str = "") -> Role:
     role = Role(tenant=tenant, name=name, description=description)
     role.full_clean(validate_constraints=False)
-    if Role.objects.for_tenant(tenant).filter(name=name).exists():
-        raise Conflict("A role with this name already exists.")
-    role.save()
+    return _role_save(role)
+
+
+def _role_save(role: Role) -> Role:
+    """Save a role; the per-tenant name constraint decides a clash, so concurrent creates get a 409."""
+    try:
+        with transaction.atomic():
+            role.save()
+    except IntegrityError as exc:
+        if Role.objects.for_tenant(role.tenant).filter(name=role.name).exclude(pk=role.pk).exists():
+            raise Conflict("A role with this name already exists.") from exc
+        raise
     return role
 
 
@@ -121,14 +146,11 @@ def user_delete(*, user: TenantUser) -> None:
 def role_update(*, role: Role, name: str | None = None, description: str | None = None) -> Role:
     """Rename or redescribe a role; names stay unique per tenant (409)."""
     if name is not None:
-        if Role.objects.for_tenant(role.tenant).filter(name=name).exclude(pk=role.pk).exists():
-            raise Conflict("A role with this name already exists.")
         role.name = name
     if description is not None:
         role.description = description
     role.full_clean(validate_constraints=False)
-    role.save()
-    return role
+    return _role_save(role)
 
 
 @transaction.atomic

@@ -145,9 +145,10 @@ class ResourceServerAdmin(TenantScopedAdmin):
 
     @admin.display(description="Previous signing secret")
     def previous_signing_secret_masked(self, obj) -> str:
-        if not obj.previous_signing_secret_encrypted:
+        previous = hs256_previous_secret(obj)  # None once its grace is over: it verifies nothing then
+        if previous is None:
             return "—"
-        return f"{mask_secret(obj.previous_signing_secret)}, verifies until {obj.previous_signing_secret_expires_at}"
+        return f"{mask_secret(previous[0])}, verifies until {_when(previous[1])}"
 
     def save_model(self, request, obj, form, change):
         fields = self.form_values(form, UPDATABLE_FIELDS)

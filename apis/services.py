@@ -159,6 +159,12 @@ def resource_server_rotate_secret(
     """
     if grace_seconds < 0:
         raise ValidationError("The grace period cannot be negative.")
+    try:
+        grace_ends = timezone.now() + dt.timedelta(seconds=grace_seconds)
+    except OverflowError:
+        raise ValidationError(
+            "The grace period is too long: it ends beyond the dates Authport can store."
+        ) from None
     locked = ResourceServer.objects.select_for_update().get(pk=api.pk)
     if not locked.is_symmetric:
         raise ValidationError(
@@ -167,7 +173,7 @@ def resource_server_rotate_secret(
         )
     if grace_seconds:
         locked.previous_signing_secret_encrypted = locked.signing_secret_encrypted
-        locked.previous_signing_secret_expires_at = timezone.now() + dt.timedelta(seconds=grace_seconds)
+        locked.previous_signing_secret_expires_at = grace_ends
     else:
         locked.previous_signing_secret_encrypted = ""
         locked.previous_signing_secret_expires_at = None

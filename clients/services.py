@@ -1,6 +1,6 @@
 """Writes to applications and client grants."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apis.models import ResourceServer
 from clients.errors import ClientGrantConflict
@@ -81,14 +81,22 @@ def client_rotate_secret(*, client: Client) -> str:
 
 @transaction.atomic
 def client_grant_create(*, client: Client, resource_server: ResourceServer, scope: list[str]) -> ClientGrant:
-    """Authorize a client for an API's client-credentials tokens (SPEC section 2 step 6)."""
-    if ClientGrant.objects.filter(client=client, resource_server=resource_server).exists():
-        raise ClientGrantConflict("A client grant for this client and audience already exists.")
+    """Authorize a client for an API's client-credentials tokens (SPEC section 2 step 6).
+
+    One grant per client and API: the database constraint decides, so two concurrent creates give
+    one grant and one 409, never a 500.
+    """
     grant = ClientGrant(
         tenant=client.tenant, client=client, resource_server=resource_server, scope=list(scope)
     )
-    grant.full_clean(validate_unique=False)
-    grant.save()
+    grant.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            grant.save()
+    except IntegrityError as exc:
+        if ClientGrant.objects.filter(client=client, resource_server=resource_server).exists():
+            raise ClientGrantConflict("A client grant for this client and audience already exists.") from exc
+        raise
     return grant
 
 

@@ -6,9 +6,11 @@ when its id is typed into the URL. Writes go through the services; a service tha
 after the form validated makes the form invalid instead of answering 500.
 """
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.forms.fields import InvalidJSONInput
 
 from core.exceptions import AuthportError
 
@@ -37,6 +39,42 @@ def scope_to_member(queryset: models.QuerySet, request) -> models.QuerySet:
     return queryset
 
 
+def holds_unstorable_text(value) -> bool:
+    """Whether a JSON value holds text no database stores: a NUL (PostgreSQL) or a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return True
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_unstorable_text(k) or holds_unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_unstorable_text(v) for v in value)
+    return False
+
+
+class StorableJSONField(forms.JSONField):
+    """A JSON form field that refuses text no database stores, instead of a 500 when saving.
+
+    Django's text fields refuse NUL, but JSON decodes the escapes `\\u0000` and `\\ud800` into
+    such text. What was typed is shown again as typed: a decoded lone surrogate cannot
+    even be sent back in the page.
+    """
+
+    default_error_messages = {"unstorable": "Null characters and lone surrogates are not allowed."}
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if holds_unstorable_text(value):
+            raise ValidationError(self.error_messages["unstorable"], code="unstorable")
+
+    def bound_data(self, data, initial):
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        return InvalidJSONInput(data)
+
+
 def as_validation_error(exc: Exception) -> ValidationError:
     return exc if isinstance(exc, ValidationError) else ValidationError(getattr(exc, "message", str(exc)))
 
@@ -59,6 +97,8 @@ def onto_form_fields(error: ValidationError, fields) -> ValidationError:
 
 class TenantScopedAdmin(admin.ModelAdmin):
     """Staff members get full access to their own tenants' rows without Django model permissions."""
+
+    formfield_overrides = {models.JSONField: {"form_class": StorableJSONField}}
 
     def get_queryset(self, request):
         return scope_to_member(super().get_queryset(request), request)

@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.models import TenantUser
-from accounts.services import user_create
+from accounts.models import Role, TenantUser
+from accounts.services import role_create, user_create, user_update
 from core.exceptions import Conflict
 from tests import factories
 
@@ -59,3 +59,37 @@ def test_same_email_is_allowed_in_two_tenants(tenant, other_tenant):
     assert (first.tenant, second.tenant) == (tenant, other_tenant)
     assert first.user_id != second.user_id
     assert TenantUser.objects.filter(email="alice@example.test").count() == 2
+
+
+def test_changing_the_email_onto_another_users_is_a_conflict(tenant):
+    # given
+    factories.make_user(tenant, email="alice@example.test")
+    bob = factories.make_user(tenant, email="bob@example.test")
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        user_update(user=TenantUser.objects.get(pk=bob.pk), email="ALICE@example.test")
+
+    # then
+    assert (excinfo.value.status, excinfo.value.message) == (409, "The specified new email already exists.")
+    assert TenantUser.objects.get(pk=bob.pk).email == "bob@example.test"
+
+
+def test_a_role_created_concurrently_under_the_same_name_is_a_conflict(tenant, monkeypatch):
+    # given: another request commits "Reader" while this one is validating its own "Reader"
+    real_full_clean = Role.full_clean
+
+    def full_clean_while_a_competitor_commits(self, *args, **kwargs):
+        Role.objects.bulk_create([Role(tenant=tenant, name="Reader")])
+        return real_full_clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(Role, "full_clean", full_clean_while_a_competitor_commits)
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        role_create(tenant=tenant, name="Reader")
+
+    # then
+    assert (excinfo.value.status, excinfo.value.message) == (409, "A role with this name already exists.")
+    # and nothing was written: the simulated competitor ran inside this transaction, so it went too
+    assert not Role.objects.for_tenant(tenant).exists()

@@ -1,5 +1,7 @@
 """End users, roles and permissions in the admin: passwords set through the service, never shown."""
 
+import pytest
+
 from accounts.models import Permission, Role, TenantUser
 from accounts.services import permissions_add, role_create
 from tests.factories import make_user
@@ -107,6 +109,36 @@ def test_a_duplicate_email_is_a_form_error(staff_client, tenant, end_user):
     assert resp.status_code == 200
     assert resp.context["adminform"].form.errors
     assert TenantUser.objects.count() == 1
+
+
+def test_changing_the_email_onto_another_users_is_a_form_error(staff_client, tenant, end_user):
+    # given
+    bob = make_user(tenant, email="bob@example.test")
+    # when
+    resp = staff_client.post(
+        f"/admin/accounts/tenantuser/{bob.pk}/change/",
+        _user_body(tenant, email=end_user.email.upper(), new_password=""),
+    )
+    # then
+    assert resp.status_code == 200
+    assert resp.context["adminform"].form.non_field_errors() == ["The specified new email already exists."]
+    assert TenantUser.objects.get(pk=bob.pk).email == "bob@example.test"
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"], ids=["nul", "lone-surrogate"])
+def test_unstorable_text_in_metadata_is_a_form_error(staff_client, tenant, end_user, escape):
+    # when
+    resp = staff_client.post(
+        f"/admin/accounts/tenantuser/{end_user.pk}/change/",
+        _user_body(tenant, email=end_user.email, app_metadata=f'{{"plan": "a{escape}b"}}', new_password=""),
+    )
+    # then
+    assert resp.status_code == 200
+    assert resp.context["adminform"].form.errors == {
+        "app_metadata": ["Null characters and lone surrogates are not allowed."]
+    }
+    end_user.refresh_from_db()
+    assert end_user.app_metadata == {}
 
 
 def test_staff_adds_a_role(staff_client, tenant):

@@ -3,9 +3,13 @@
 The "Rotate signing secret" action, with its confirmation page, is in test_secret_confirmation.py.
 """
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from apis.models import ResourceServer
+from apis.services import resource_server_rotate_secret
 from tests.admin.changelist import action_body
 
 
@@ -52,6 +56,34 @@ def test_a_duplicate_identifier_is_a_form_error(superuser_client, tenant, rs256_
     assert resp.status_code == 200
     assert resp.context["adminform"].form.errors
     assert ResourceServer.objects.filter(identifier=rs256_api.identifier).count() == 1
+
+
+def test_a_nul_character_in_a_scope_is_a_form_error(superuser_client, tenant, rs256_api):
+    # when
+    resp = superuser_client.post(
+        f"/admin/apis/resourceserver/{rs256_api.pk}/change/",
+        _api_body(tenant, name="Acme API", scopes='[{"value": "read:a\\u0000b"}]'),
+    )
+    # then
+    assert resp.status_code == 200
+    assert resp.context["adminform"].form.errors == {
+        "scopes": ["Null characters and lone surrogates are not allowed."]
+    }
+    assert ResourceServer.objects.get(pk=rs256_api.pk).scope_values == ["read:items", "write:items"]
+
+
+def test_a_previous_secret_past_its_grace_is_not_shown(superuser_client, hs256_api):
+    # given: a rotation whose grace period has run out
+    rotated = resource_server_rotate_secret(api=hs256_api, grace_seconds=60)
+    ResourceServer.objects.filter(pk=hs256_api.pk).update(
+        previous_signing_secret_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    # when
+    page = superuser_client.get(f"/admin/apis/resourceserver/{hs256_api.pk}/change/").content.decode()
+    # then
+    assert f"…{hs256_api.signing_secret[-4:]}" not in page  # the old secret, now expired
+    assert f"…{rotated.signing_secret[-4:]}" in page
+    assert "verifies until" not in page
 
 
 def test_identifier_is_read_only_after_creation(superuser_client, tenant, rs256_api):

@@ -154,3 +154,26 @@ def test_client_without_grant_types_gets_auth0s_defaults(tenant, app_type, expec
     client, _ = client_create(tenant=tenant, name="Defaults", app_type=app_type)
     # then: public clients (spa, native) get no client_credentials
     assert client.grant_types == expected
+
+
+def test_a_grant_created_concurrently_for_the_same_api_is_a_conflict(tenant, rs256_api, monkeypatch):
+    # given: another request commits the same grant while this one is validating its own
+    client, _ = factories.make_client(tenant, name="Racing")
+    real_full_clean = ClientGrant.full_clean
+
+    def full_clean_while_a_competitor_commits(self, *args, **kwargs):
+        ClientGrant.objects.bulk_create(
+            [ClientGrant(tenant=tenant, client=client, resource_server=rs256_api, public_id="cgr_competitor")]
+        )
+        return real_full_clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClientGrant, "full_clean", full_clean_while_a_competitor_commits)
+
+    # when
+    with pytest.raises(ClientGrantConflict) as excinfo:
+        client_grant_create(client=client, resource_server=rs256_api, scope=["read:items"])
+
+    # then
+    assert excinfo.value.status == 409
+    # and nothing was written: the simulated competitor ran inside this transaction, so it went too
+    assert not ClientGrant.objects.filter(client=client).exists()

@@ -306,6 +306,11 @@ def test_rotate_api_secret_with_zero_grace_drops_the_old_secret(tenant, hs256_ap
             id="negative_grace_case",
         ),
         pytest.param(
+            ["--tenant", "acme", "--api", "https://hs.acme.test/", "--grace", str(10**12)],
+            "The grace period is too long: it ends beyond the dates Authport can store.",
+            id="grace_beyond_storable_dates_case",
+        ),
+        pytest.param(
             ["--tenant", "acme", "--api", "https://hs.acme.test/", "--grace", "soon"],
             "Error: argument --grace: invalid int value: 'soon'",
             id="not_a_number_case",

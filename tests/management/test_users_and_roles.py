@@ -111,6 +111,18 @@ def test_duplicate_email_is_409(mgmt, tenant, end_user):
     assert TenantUser.objects.for_tenant(tenant).count() == 1
 
 
+def test_patching_the_email_onto_another_users_is_409(mgmt, tenant, end_user):
+    # given
+    bob = factories.make_user(tenant, email="bob@example.test")
+
+    # when
+    response = mgmt("PATCH", f"users/{bob.user_id}", {"email": end_user.email.upper()})
+
+    # then
+    assert_error(response, 409, "conflict", "The specified new email already exists.")
+    assert TenantUser.objects.get(pk=bob.pk).email == "bob@example.test"
+
+
 def test_patch_user_password_and_block(mgmt, end_user):
     # when
     response = mgmt(
