@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from core.drf.errors import NON_FIELD, json_type
+from core.models import text_storable
 
 
 def _type_error(expected: str, value) -> serializers.ValidationError:
@@ -62,13 +63,14 @@ class StrictListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-def _has_nul(value) -> bool:
+def _unstorable(value) -> bool:
+    """Any string in the structure the database cannot hold (NUL, lone surrogates)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return not text_storable(value)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_unstorable(v) for v in value)
     return False
 
 
@@ -76,8 +78,8 @@ class StrictDictField(serializers.DictField):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise _type_error("object", data)
-        if _has_nul(data):  # PostgreSQL's jsonb cannot store NUL characters
-            raise serializers.ValidationError("Null characters are not allowed.")
+        if _unstorable(data):  # jsonb refuses NUL; no driver encodes a lone surrogate
+            raise serializers.ValidationError("Null characters and invalid Unicode text are not allowed.")
         return super().to_internal_value(data)
 
 

@@ -1,5 +1,7 @@
 """Management API: users, roles and RBAC permissions (SPEC section 5; Auth0 `/api/v2/users`, `/roles`)."""
 
+import json
+
 import pytest
 
 from accounts.models import Permission, Role, TenantUser
@@ -273,3 +275,23 @@ def test_role_of_another_tenant_cannot_be_assigned_or_read(mgmt, other_tenant, e
     assert_error(assigned, 404, "inexistent_role")
     assert_error(read, 404, "inexistent_role")
     assert not end_user.roles.exists()
+
+
+@pytest.mark.parametrize("text", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_unstorable_text_in_metadata_is_invalid_body(mgmt, text):
+    # when: JSON can carry both; the database can hold neither
+    response = mgmt(
+        "POST",
+        "users",
+        raw=json.dumps(
+            {
+                "email": "meta@example.test",
+                "password": "s3cret pass",
+                "connection": "Username-Password-Authentication",
+                "app_metadata": {"note": text},
+            }
+        ),
+    )
+    # then
+    body = assert_error(response, 400, "invalid_body")
+    assert "app_metadata" in body["message"]
