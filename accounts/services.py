@@ -8,7 +8,8 @@ from accounts.models import Permission, Role, TenantUser
 from apis.errors import ResourceServerNotFound
 from apis.models import ResourceServer
 from apis.selectors import resource_server_find
-from core.exceptions import Conflict
+from core.exceptions import Conflict, NotFound
+from core.models import save_existing
 from tenants.models import Tenant
 
 USER_FIELDS = (
@@ -40,7 +41,7 @@ def user_create(*, tenant: Tenant, email: str, password: str, **fields) -> Tenan
     user.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
-            user.save()
+            save_existing(user, gone=NotFound("The user does not exist.", code="inexistent_user"))
     except IntegrityError as exc:
         raise Conflict("The user already exists.") from exc
     return user
@@ -58,7 +59,7 @@ def user_update(*, user: TenantUser, password: str | None = None, **fields) -> T
     user.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
-            user.save()
+            save_existing(user, gone=NotFound("The user does not exist.", code="inexistent_user"))
     except IntegrityError as exc:
         # The per-tenant, case-insensitive email constraint is the check: no read-then-write race.
         if _email_taken(user):
@@ -91,7 +92,7 @@ def _role_save(role: Role) -> Role:
     """Save a role; the per-tenant name constraint decides a clash, so concurrent creates get a 409."""
     try:
         with transaction.atomic():
-            role.save()
+            save_existing(role, gone=NotFound("The role does not exist.", code="inexistent_role"))
     except IntegrityError as exc:
         if Role.objects.for_tenant(role.tenant).filter(name=role.name).exclude(pk=role.pk).exists():
             raise Conflict("A role with this name already exists.") from exc

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apis.errors import ResourceServerConflict, SystemResourceServerError
+from apis.errors import ResourceServerConflict, ResourceServerNotFound, SystemResourceServerError
 from apis.models import MIN_SIGNING_SECRET_LENGTH, ResourceServer
 from apis.selectors import previous_secret_in_grace
 from core import crypto
+from core.models import save_existing
 from tenants.models import Tenant
 from tenants.services import signing_key_chain_ensure, signing_keys_reencrypt
 
@@ -66,7 +67,7 @@ def _save(api: ResourceServer) -> ResourceServer:
     api.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
-            api.save()
+            save_existing(api, gone=ResourceServerNotFound())
     except IntegrityError as exc:
         if (
             ResourceServer.objects.for_tenant(api.tenant)

@@ -3,9 +3,10 @@
 from django.db import IntegrityError, transaction
 
 from apis.models import ResourceServer
-from clients.errors import ClientGrantConflict
+from clients.errors import ClientGrantConflict, ClientGrantNotFound, ClientNotFound
 from clients.models import SECRET_HASH_PURPOSE, Client, ClientGrant
 from core import crypto
+from core.models import save_existing
 from tenants.models import Tenant
 
 _UNSET = object()
@@ -67,7 +68,7 @@ def client_update(*, client: Client, **fields) -> Client:
     for name, value in fields.items():
         setattr(client, name, value)
     client.full_clean()
-    client.save()
+    save_existing(client, gone=ClientNotFound())
     return client
 
 
@@ -104,7 +105,7 @@ def client_grant_create(*, client: Client, resource_server: ResourceServer, scop
 def client_grant_update(*, grant: ClientGrant, scope: list[str]) -> ClientGrant:
     grant.scope = list(scope)
     grant.full_clean(validate_unique=False)
-    grant.save()
+    save_existing(grant, gone=ClientGrantNotFound())
     return grant
 
 

@@ -1,6 +1,6 @@
 """Bases shared by every tenant-owned model."""
 
-from django.db import models
+from django.db import DatabaseError, models, transaction
 
 
 class TenantQuerySet(models.QuerySet):
@@ -40,3 +40,22 @@ def text_storable(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def save_existing(instance: models.Model, *, gone: Exception) -> None:
+    """Save `instance`; one loaded from the database is only ever updated, never inserted again.
+
+    Django's save() inserts when its UPDATE finds no row, so an update racing a delete would bring
+    the deleted row back (an application with its old secret hash, say). A row deleted meanwhile
+    raises `gone` instead. Other database errors (constraint violations) pass through.
+    """
+    if instance._state.adding:
+        instance.save()
+        return
+    try:
+        with transaction.atomic():
+            instance.save(force_update=True)
+    except DatabaseError as exc:  # "Forced update did not affect any rows.", or a constraint
+        if not type(instance)._base_manager.filter(pk=instance.pk).exists():
+            raise gone from exc
+        raise
