@@ -81,8 +81,9 @@ def refresh_token_find(*, tenant, token: str) -> RefreshToken | None:
     )
 
 
-def refresh_token_use(*, client, token: str) -> RefreshToken:
-    """Claim a refresh token for one rotation. A used token presented again revokes its family."""
+def refresh_token_use(*, client, token: str, scope: list[str]) -> RefreshToken:
+    """Claim a refresh token for one rotation to `scope` (empty: the granted scope). A used token
+    presented again revokes its family; a request for a wider scope is refused without spending it."""
     tenant = client.tenant
     record = refresh_token_find(tenant=tenant, token=token)
     if record is None or record.client_id != client.pk:
@@ -91,6 +92,11 @@ def refresh_token_use(*, client, token: str) -> RefreshToken:
         raise InvalidGrant("The refresh token has been revoked.")
     if record.expires_at <= timezone.now():
         raise InvalidGrant("The refresh token has expired.")
+    wider = [s for s in scope if s not in parse_scope(record.scope)]
+    if wider:  # RFC 6749 section 6; checked before the claim, so a corrected retry still works
+        raise InvalidScope(
+            f"The requested scope exceeds the scope granted by the refresh token: {' '.join(wider)}."
+        )
     # Compare-and-set: of two concurrent uses, exactly one claims the token; the other is a reuse.
     claimed = RefreshToken.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=timezone.now())
     if not claimed:
@@ -111,17 +117,12 @@ def refresh_token_grant(*, client, params: dict[str, str]) -> dict:
     token = params.get("refresh_token")
     if not token:
         raise InvalidRequest("Missing required parameter: refresh_token")
-    record = refresh_token_use(client=client, token=token)
+    record = refresh_token_use(client=client, token=token, scope=parse_scope(params.get("scope")))
     user = record.user
     if user.blocked:
         raise InvalidGrant("user is blocked")
     granted = parse_scope(record.scope)
     requested = parse_scope(params.get("scope")) or granted
-    wider = [s for s in requested if s not in granted]
-    if wider:
-        raise InvalidScope(
-            f"The requested scope exceeds the scope granted by the refresh token: {' '.join(wider)}."
-        )
     # The stored audience, never the request's nor today's Default Audience: the format stays the same.
     resolution = audience_resolve(
         tenant=client.tenant,
