@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import user_find_by_email
 from clients.models import Client
 from core.exceptions import AuthportError, InvalidRequest
+from core.http import client_ip
 from tenants.selectors import tenant_get
 from tokens.authorize import (
     authorize_complete,
@@ -92,10 +93,6 @@ def authorize(request, tenant_slug: str):
     return _login_page(request, auth_request)
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @require_POST
 def login(request, tenant_slug: str):
     """POST /{slug}/login: the login form (CSRF-protected), carrying the authorization request."""
@@ -115,7 +112,7 @@ def login(request, tenant_slug: str):
     password = request.POST.get("password", "")
     if "\x00" in email + password:  # no stored email or password holds one; PostgreSQL refuses it
         return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email="", status=400)
-    ip = _client_ip(request)
+    ip = client_ip(request)
     if login_locked(tenant=tenant, email=email, ip=ip):
         return _login_page(request, auth_request, error=LOCKED_MESSAGE, email=email, status=429)
     user = user_find_by_email(tenant=tenant, email=email) if email else None

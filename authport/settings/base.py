@@ -30,6 +30,14 @@ AUTHPORT_KEY_ENCRYPTION_KEYS = [
     k.strip() for k in (_required("AUTHPORT_KEY_ENCRYPTION_KEYS") or "").split(",") if k.strip()
 ] or ["ZGVidWctb25seS1rZXktZW5jcnlwdGlvbi1rZXktMDA="]
 
+# Reverse proxies in front of Authport (0: none). With N, the client address is the N-th entry from
+# the right of X-Forwarded-For (what the outermost trusted proxy saw), and X-Forwarded-Proto says https.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 

@@ -1,0 +1,16 @@
+"""Facts about the HTTP client behind any reverse proxies the deployment trusts."""
+
+from django.conf import settings
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT = N, the N-th X-Forwarded-For
+    entry from the right, the one the outermost trusted proxy saw (entries further left are the
+    client's own claims and could be forged)."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
