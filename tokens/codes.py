@@ -134,7 +134,12 @@ def authorization_code_grant(*, client, params: dict[str, str]) -> dict:
     if not with_refresh:
         scope = [s for s in scope if s != OFFLINE_ACCESS]
     access_token, expires_in = user_access_token_issue(
-        client=client, user=user, resolution=resolution, scope=scope, grant_type="authorization_code"
+        client=client,
+        user=user,
+        resolution=resolution,
+        scope=scope,
+        grant_type="authorization_code",
+        family=record.refresh_family,
     )
     id_token = None
     if "openid" in scope:

@@ -104,8 +104,9 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
     with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
     if not with_refresh:
         scope = [s for s in scope if s != OFFLINE_ACCESS]
+    family = new_family()
     access_token, expires_in = user_access_token_issue(
-        client=client, user=user, resolution=resolution, scope=scope, grant_type=grant_type
+        client=client, user=user, resolution=resolution, scope=scope, grant_type=grant_type, family=family
     )
     now = timezone.now()
     id_token = None
@@ -119,7 +120,7 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
             audience=resolution.requested_audience or tenant.userinfo_audience,
             scope=scope,
             auth_time=now,
-            family=new_family(),
+            family=family,
         )
     user_record_login(user=user)
     return token_body(

@@ -16,6 +16,8 @@ class OpaqueAccessToken(TenantOwnedModel):
     scope = models.TextField(blank=True)  # as long as the API's scopes make it
     grant_type = models.CharField(max_length=64)
     expires_at = models.DateTimeField(db_index=True)
+    # The login's token family (shared with its refresh tokens): revoking the family ends this token too.
+    family = models.CharField(max_length=64, blank=True, db_index=True)
     # Why it came out opaque, in the resolution's own steps, for the token explainer.
     steps = models.JSONField(default=list, blank=True)
 

@@ -12,7 +12,7 @@ OPAQUE_TOKEN_LIFETIME = 86_400
 
 
 def opaque_token_issue(
-    *, tenant, client, user, scope: list[str], grant_type: str, steps: list
+    *, tenant, client, user, scope: list[str], grant_type: str, steps: list, family: str = ""
 ) -> tuple[str, int]:
     """Issue a token of 256 random bits; only its SHA-256 is stored (the bits make a keyed hash unnecessary)."""
     token = OPAQUE_PREFIX + secrets.token_urlsafe(32)
@@ -25,6 +25,7 @@ def opaque_token_issue(
         grant_type=grant_type,
         expires_at=timezone.now() + dt.timedelta(seconds=OPAQUE_TOKEN_LIFETIME),
         steps=[s.as_dict() for s in steps],
+        family=family,
     )
     return token, OPAQUE_TOKEN_LIFETIME
 

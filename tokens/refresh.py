@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.crypto import sha256_hex
 from core.exceptions import InvalidGrant, InvalidRequest, InvalidScope
 from tokens.audience import audience_resolve
-from tokens.models import REFRESH_PREFIX, RefreshToken
+from tokens.models import REFRESH_PREFIX, OpaqueAccessToken, RefreshToken
 from tokens.scopes import parse_scope
 from tokens.user_tokens import token_body, user_access_token_issue, user_id_token_issue, user_scope_decide
 
@@ -58,11 +58,17 @@ def refresh_token_issue(
 
 
 def refresh_family_revoke(*, tenant, family: str) -> int:
-    """Revoke every refresh token of a family; returns how many were live."""
+    """Revoke every refresh token of a family, and end its opaque access tokens (RFC 6749 4.1.2:
+    a replayed code should revoke what it issued); returns how many refresh tokens were live.
+    JWTs cannot be recalled: they stay valid until they expire."""
+    now = timezone.now()
+    OpaqueAccessToken.objects.for_tenant(tenant).filter(family=family, expires_at__gt=now).update(
+        expires_at=now
+    )
     return (
         RefreshToken.objects.for_tenant(tenant)
         .filter(family=family, revoked_at__isnull=True)
-        .update(revoked_at=timezone.now())
+        .update(revoked_at=now)
     )
 
 
@@ -134,7 +140,12 @@ def refresh_token_grant(*, client, params: dict[str, str]) -> dict:
     )
     scope = user_scope_decide(resolution=resolution, requested=requested, user=user)
     access_token, expires_in = user_access_token_issue(
-        client=client, user=user, resolution=resolution, scope=scope, grant_type="refresh_token"
+        client=client,
+        user=user,
+        resolution=resolution,
+        scope=scope,
+        grant_type="refresh_token",
+        family=record.family,
     )
     id_token = None
     if "openid" in scope:

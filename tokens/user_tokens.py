@@ -35,9 +35,17 @@ def refresh_allowed(*, client, resolution, scope: list[str]) -> bool:
 
 
 def user_access_token_issue(
-    *, client, user, resolution: Resolution, scope: list[str], grant_type: str, lifetime: int | None = None
+    *,
+    client,
+    user,
+    resolution: Resolution,
+    scope: list[str],
+    grant_type: str,
+    lifetime: int | None = None,
+    family: str = "",
 ) -> tuple[str, int]:
-    """(access token, expires_in): a JWT for an API, else an opaque token for /userinfo."""
+    """(access token, expires_in): a JWT for an API, else an opaque token for /userinfo, tied to the
+    login's token `family` so that revoking the family (code replay, refresh reuse) ends it too."""
     tenant = client.tenant
     api = resolution.api
     if api is None:
@@ -48,6 +56,7 @@ def user_access_token_issue(
             scope=scope,
             grant_type=grant_type,
             steps=resolution.steps,
+            family=family,
         )
     permissions = sorted(user_permissions(user=user, resource_server=api)) if api.adds_permissions else None
     return issue_access_token(

@@ -258,3 +258,38 @@ def test_code_and_refresh_token_hold_a_scope_of_any_length(signed_in, exchange, 
     assert resp.json()["scope"] == scope
     assert verify(resp.json()["access_token"], audience=api.identifier)["scope"] == scope
     assert RefreshToken.objects.get().scope == scope
+
+
+def test_reused_code_also_ends_the_opaque_access_token_it_issued(signed_in, exchange, spa, client):
+    # given: a login without audience, so the first exchange got an opaque (userinfo) token
+    params, verifier = signed_in(audience=None)
+    first = exchange(params["code"], verifier, creds={"client_id": spa.client_id}).json()
+    assert first["access_token"].startswith("authport_opaque_")
+    assert (
+        client.get("/acme/userinfo", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}").status_code == 200
+    )
+    # when: the code comes back
+    exchange(params["code"], verifier, creds={"client_id": spa.client_id})
+    # then
+    assert (
+        client.get("/acme/userinfo", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}").status_code == 401
+    )
+
+
+def test_refresh_token_reuse_also_ends_the_opaque_access_tokens_of_its_family(
+    signed_in, exchange, spa, client
+):
+    # given
+    params, verifier = signed_in(audience=None)
+    first = exchange(params["code"], verifier, creds={"client_id": spa.client_id}).json()
+    body = {
+        "grant_type": "refresh_token",
+        "refresh_token": first["refresh_token"],
+        "client_id": spa.client_id,
+    }
+    second = client.post("/acme/oauth/token", body).json()
+    # when: the first refresh token is replayed
+    client.post("/acme/oauth/token", body)
+    # then: every opaque token of the login is over
+    for token in (first["access_token"], second["access_token"]):
+        assert client.get("/acme/userinfo", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
