@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
+import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -128,15 +129,12 @@ def certificate_facts(cert_pem: str) -> dict:
     }
 
 
-@functools.lru_cache(maxsize=256)
 def load_private_key(kid: str, private_key_encrypted: str):
-    """Decrypt and parse a private key once per process; a kid names one key forever."""
+    """Decrypt and parse a private key (tokens.keyring keeps the result per kid, once per process)."""
     return serialization.load_pem_private_key(crypto.decrypt(private_key_encrypted).encode(), password=None)
 
 
 @functools.lru_cache(maxsize=1024)
 def load_public_key(kid: str, jwk_json: str):
     """A verification key object from a stored JWK, parsed once per process."""
-    import jwt
-
     return jwt.PyJWK.from_json(jwk_json).key

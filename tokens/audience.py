@@ -43,10 +43,6 @@ class Resolution:
     def alg(self) -> str | None:
         return self.api.signing_alg if self.api is not None else None
 
-    @property
-    def includes_userinfo(self) -> bool:
-        return len(self.audiences) > (1 if self.api is not None else 0)
-
 
 def fail(error: AuthportError, steps: list[Step]) -> AuthportError:
     """Attach the steps taken so far to an error, for the explainer."""

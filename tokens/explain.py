@@ -10,7 +10,6 @@ import jwt
 from django.utils import timezone
 
 from apis.models import ResourceServer
-from apis.selectors import hs256_verification_secrets
 from clients.models import Client
 from core.crypto import sha256_hex
 from core.exceptions import AuthportError, InvalidClient, UnauthorizedClient
@@ -20,6 +19,7 @@ from tenants.models import SigningKey, Tenant
 from tokens.audience import Resolution, Step, audience_resolve
 from tokens.models import OPAQUE_PREFIX, OpaqueAccessToken
 from tokens.scopes import client_credentials_scope, parse_scope, user_scope
+from tokens.verification import InvalidToken, hs256_jwt_verify
 
 USER_GRANTS = (
     "authorization_code",
@@ -395,17 +395,11 @@ def _verify_ours(
         )
         if api is None:
             return None, False, "HS256, but no HS256 API of this tenant is among its audiences."
-        for secret in hs256_verification_secrets(api):
-            try:
-                jwt.decode(token, secret, algorithms=["HS256"], options=options)
-                return None, True, f"The signature verifies with the signing secret of API {api.identifier}."
-            except jwt.InvalidTokenError:
-                continue
-        return (
-            None,
-            False,
-            f"The signature does not verify with the signing secret of API {api.identifier} (was it rotated?).",
-        )
+        try:
+            hs256_jwt_verify(tenant=tenant, api=api, token=token, verify_exp=False)
+        except InvalidToken as exc:
+            return None, False, str(exc)
+        return None, True, f"The signature verifies with the signing secret of API {api.identifier}."
     if alg not in ("RS256", "PS256", "ES256"):
         return None, False, f"Authport never signs with {alg}."
     key = SigningKey.objects.for_tenant(tenant).filter(kid=kid).first() if is_kid(kid) else None

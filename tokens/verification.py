@@ -46,12 +46,13 @@ def userinfo_token_verify(*, tenant: Tenant, token: str) -> VerifiedToken:
     )
 
 
-def hs256_jwt_verify(*, tenant: Tenant, api: ResourceServer, token: str) -> dict:
+def hs256_jwt_verify(*, tenant: Tenant, api: ResourceServer, token: str, verify_exp: bool = True) -> dict:
     """Claims of an HS256 JWT issued by this tenant for `api`, or InvalidToken (SPEC sections 3, 4).
 
     Verifies with the API's current secret and, while its grace period runs, the previous one
     (`hs256_verification_secrets`), so a token signed just before a secret rotation verifies until
     the grace ends. Only HS256 is accepted, and there is no clock leeway: Authport is the issuer.
+    `verify_exp=False` checks everything but the expiry (the explainer reports that on its own).
     """
     try:
         header = jwt.get_unverified_header(token)
@@ -73,7 +74,7 @@ def hs256_jwt_verify(*, tenant: Tenant, api: ResourceServer, token: str) -> dict
                 audience=api.identifier,
                 issuer=tenant.issuer,
                 leeway=0,
-                options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+                options={"require": ["iss", "sub", "aud", "exp", "iat"], "verify_exp": verify_exp},
             )
         except jwt.InvalidSignatureError:
             continue  # signed with another secret: try the previous one, if any
