@@ -7,28 +7,11 @@ from django.db import transaction
 
 from apis.models import ResourceServer
 from apis.services import resource_server_create
+from apis.system import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES
 from clients.models import Client
 from clients.services import client_create, client_grant_create
 from tenants.models import Tenant
 from tenants.services import tenant_create
-
-MANAGEMENT_API_NAME = "Management API"
-_MANAGEMENT_RESOURCES = (
-    "resource_servers",
-    "clients",
-    "client_grants",
-    "users",
-    "roles",
-    "tenant_settings",
-    "signing_keys",
-)
-MANAGEMENT_SCOPES = [
-    f"{action}:{resource}"
-    for resource in _MANAGEMENT_RESOURCES
-    for action in ("read", "create", "update", "delete")
-    if not (resource == "tenant_settings" and action in ("create", "delete"))
-    and not (resource == "signing_keys" and action == "delete")
-]
 
 
 @dataclass(frozen=True)

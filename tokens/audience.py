@@ -63,6 +63,7 @@ TOKEN_FIELDS = (
     "enforce_policies",
     "token_dialect",
     "allow_offline_access",
+    "is_system",
 )
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+from apis.system import CURRENT_USER_SCOPES
 from core.exceptions import AccessDenied, InvalidScope
 from tokens.audience import Resolution, Step, fail
 from tokens.oidc import OIDC_SCOPES
@@ -62,6 +63,8 @@ def user_scope(*, resolution: Resolution, requested: list[str], permissions: set
                 Step("scope", f"No API is in the audience, so API scopes are left out: {' '.join(others)}.")
             )
         return oidc
+    if api.is_system:
+        return oidc + _current_user_scopes(resolution=resolution, requested=requested)
     defined = set(api.scope_values)
     api_scopes = [s for s in requested if s not in OIDC_SCOPES and s in defined]
     undefined = [s for s in requested if s not in OIDC_SCOPES and s not in defined]
@@ -87,3 +90,18 @@ def user_scope(*, resolution: Resolution, requested: list[str], permissions: set
     elif api.enforce_policies:
         resolution.steps.append(Step("rbac", "RBAC is on: the user's permissions will limit the API scopes."))
     return oidc + api_scopes
+
+
+def _current_user_scopes(*, resolution: Resolution, requested: list[str]) -> list[str]:
+    """The management audience in a user flow: at most Auth0's current-user scopes (SPEC section 2,
+    step 2). Administrative scopes need a client grant, so a user's token never carries them."""
+    allowed = [s for s in requested if s in CURRENT_USER_SCOPES]
+    dropped = [s for s in requested if s not in OIDC_SCOPES and s not in CURRENT_USER_SCOPES]
+    detail = (
+        "The management audience is an administrative API: a flow that acts for a user gets at most "
+        "the current-user scopes (read:current_user, update:current_user_metadata, ...)."
+    )
+    if dropped:
+        detail += f" Left out: {' '.join(dropped)}."
+    resolution.steps.append(Step("management_audience", detail))
+    return allowed

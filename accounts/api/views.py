@@ -68,6 +68,12 @@ class UserListApi(TenantApiView):
 
 class UserDetailApi(TenantApiView):
     required_scopes = {"GET": "read:users", "PATCH": "update:users", "DELETE": "delete:users"}
+    # A user's own token (Auth0's current-user scopes) reads its profile and edits its user_metadata.
+    current_user_scopes = {
+        "GET": "read:current_user",
+        "PATCH": AnyOf("update:current_user_metadata", "create:current_user_metadata"),
+    }
+    current_user_fields = frozenset({"user_metadata"})
 
     @extend_schema(operation_id="users_get", responses=UserOutput)
     def get(self, request, tenant_slug, user_id):

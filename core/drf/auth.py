@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -10,18 +11,44 @@ from rest_framework.permissions import BasePermission
 
 from tenants.verification import InvalidToken, jwt_verify
 
+CLIENT_MODEL = "clients.Client"  # by label: core sits below clients and does not import it
+
+
+class PrincipalKind:
+    CLIENT = "client"  # a client-credentials token of a client that exists: administrative calls
+    USER = "user"  # a token issued to a user: its own users/{id} at most (current-user scopes)
+    GONE_CLIENT = "gone_client"  # a client-credentials token whose client was deleted: nothing
+    STAFF = "staff"  # a portal admin session: every scope
+
 
 @dataclass(frozen=True)
 class ManagementPrincipal:
     """Who calls the Management API: a token's subject and scopes, or a portal staff session (all scopes)."""
 
     subject: str
+    kind: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     all_scopes: bool = False
     client_id: str | None = None
 
     is_authenticated = True
     is_anonymous = False
+
+
+def _token_kind(*, tenant, claims: dict, subject: str, client_id) -> str:
+    """A client-credentials token has `sub` = `{client_id}@clients` (user ids are `auth0|...`, never
+    that); only while its client still exists may it make administrative calls (SPEC section 2)."""
+    gty = claims.get("gty")
+    if (
+        not isinstance(client_id, str)
+        or subject != f"{client_id}@clients"
+        or gty not in (None, "client-credentials")
+    ):
+        return PrincipalKind.USER
+    client_model = apps.get_model(CLIENT_MODEL)
+    if client_model.objects.filter(tenant=tenant, client_id=client_id).exists():
+        return PrincipalKind.CLIENT
+    return PrincipalKind.GONE_CLIENT
 
 
 class ManagementJWTAuthentication(BaseAuthentication):
@@ -50,10 +77,13 @@ class ManagementJWTAuthentication(BaseAuthentication):
             request.token_error = str(exc)
             raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token") from exc
         scope = claims.get("scope", "")
+        subject = str(claims["sub"])
+        client_id = claims.get("azp") or claims.get("client_id")
         principal = ManagementPrincipal(
-            subject=str(claims["sub"]),
+            subject=subject,
+            kind=_token_kind(tenant=tenant, claims=claims, subject=subject, client_id=client_id),
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
-            client_id=claims.get("azp") or claims.get("client_id"),
+            client_id=client_id,
         )
         return principal, claims
 
@@ -88,7 +118,9 @@ class TenantStaffSessionAuthentication(SessionAuthentication):
             return None
         if not user.is_superuser and not tenant.memberships.filter(user=user).exists():
             return None
-        return ManagementPrincipal(subject=f"portal|{user.pk}", all_scopes=True), None
+        return ManagementPrincipal(
+            subject=f"portal|{user.pk}", kind=PrincipalKind.STAFF, all_scopes=True
+        ), None
 
 
 class AllOf(tuple):
@@ -108,7 +140,10 @@ class AnyOf(tuple):
 class HasRequiredScope(BasePermission):
     """The token must carry the scope the view declares for the method; undeclared methods fail closed.
 
-    `required_scopes` maps a method to one scope, `AnyOf(...)` or `AllOf(...)`.
+    `required_scopes` maps a method to one scope, `AnyOf(...)` or `AllOf(...)`. Those are
+    administrative scopes: only a client-credentials token of an existing client holds them. A user's
+    token reaches only views that declare `current_user_scopes`, for its own `user_id`, and may
+    change only the body fields in `current_user_fields` (SPEC section 2, step 2).
     """
 
     code = "insufficient_scope"
@@ -124,19 +159,48 @@ class HasRequiredScope(BasePermission):
             handled = method.lower() in view.http_method_names and hasattr(view, method.lower())
             self.message = "This method is not available to API callers."
             return not handled
-        if isinstance(required, str):
-            required = AnyOf(required)
         if principal.all_scopes:
             return True
+        if principal.kind == PrincipalKind.GONE_CLIENT:
+            self.message = "The application this token was issued to no longer exists."
+            return False
+        if principal.kind == PrincipalKind.USER:
+            return self._current_user_allowed(request, view, method, principal)
+        return self._scopes_held(required, principal.scopes)
+
+    def _scopes_held(self, required, scopes: frozenset[str]) -> bool:
+        if isinstance(required, str):
+            required = AnyOf(required)
         if isinstance(required, AllOf):
-            if set(required) <= principal.scopes:
+            if set(required) <= scopes:
                 return True
             self.message = f"Insufficient scope, expected {' and '.join(required)}."
             return False
-        if set(required) & principal.scopes:
+        if set(required) & scopes:
             return True
         self.message = f"Insufficient scope, expected any of: {', '.join(required)}"
         return False
+
+    def _current_user_allowed(self, request, view, method: str, principal: ManagementPrincipal) -> bool:
+        required = getattr(view, "current_user_scopes", {}).get(method)
+        if required is None:
+            self.message = (
+                "A user's token cannot make administrative calls: they need a client-credentials token "
+                "of an application with a client grant for the Management API."
+            )
+            return False
+        if view.kwargs.get("user_id") != principal.subject:
+            self.message = f"A user's token reaches only that user's own profile (users/{principal.subject})."
+            return False
+        if not self._scopes_held(required, principal.scopes):
+            return False
+        if method in ("POST", "PUT", "PATCH"):
+            allowed = getattr(view, "current_user_fields", frozenset())
+            data = request.data
+            if not isinstance(data, dict) or set(data) - allowed:
+                self.message = f"A user's token may change only {', '.join(sorted(allowed)) or 'nothing'}."
+                return False
+        return True
 
 
 class ManagementJWTAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -112,7 +112,7 @@ def test_system_api_takes_only_a_lifetime_change(superuser_client, tenant, syste
     assert resp.status_code == 302
     system_api.refresh_from_db()
     assert (system_api.name, system_api.signing_alg, system_api.token_lifetime) == (
-        "Management API",
+        "Auth0 Management API",
         "RS256",
         43200,
     )

@@ -109,7 +109,9 @@ def test_tokens_that_do_not_verify_are_401(client, tenant, claims):
 
 def test_a_well_formed_forged_token_is_the_control(client, tenant):
     # the helper itself makes tokens that verify, so the 401s above are about the claim changed
-    response = client.get("/acme/api/v2/clients", HTTP_AUTHORIZATION=f"Bearer {_forged(tenant)}")
+    app, _ = factories.make_client(tenant, name="control")
+    token = _forged(tenant, sub=f"{app.client_id}@clients", azp=app.client_id)
+    response = client.get("/acme/api/v2/clients", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
 
 

@@ -62,7 +62,7 @@ def test_creates_keys_management_api_and_an_all_scopes_grant(db):
     api = ResourceServer.objects.for_tenant(tenant).get()
     assert (api.identifier, api.name, api.signing_alg, api.is_system) == (
         "http://127.0.0.1:8000/newco/api/v2/",
-        "Management API",
+        "Auth0 Management API",
         "RS256",
         True,
     )
