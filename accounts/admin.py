@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from accounts.authentication import user_blocks_clear
 from accounts.models import Permission, Role, TenantUser
+from accounts.passwords import MIN_PASSWORD_LENGTH, password_policy_refusal
 from accounts.services import (
     USER_FIELDS,
     permissions_add,
@@ -20,6 +22,8 @@ from accounts.services import (
 )
 from core.admin import TenantScopedAdmin
 
+POLICY_HELP = f"At least {MIN_PASSWORD_LENGTH} characters, not the email address. Stored hashed."
+
 
 class TenantUserForm(forms.ModelForm):
     new_password = forms.CharField(
@@ -27,7 +31,7 @@ class TenantUserForm(forms.ModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored hashed. Leave empty to keep the current password.",
+        help_text=f"{POLICY_HELP} Leave empty to keep the current password.",
     )
     picture = forms.URLField(max_length=500, required=False, assume_scheme="https")
 
@@ -39,13 +43,20 @@ class TenantUserForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["new_password"].required = True
-            self.fields["new_password"].help_text = "Stored hashed."
+            self.fields["new_password"].help_text = POLICY_HELP
 
     def clean(self):
         cleaned = super().clean()
         tenant_id = cleaned["tenant"].pk if cleaned.get("tenant") else self.instance.tenant_id
         if any(role.tenant_id != tenant_id for role in cleaned.get("roles") or ()):
             self.add_error("roles", "A user can only hold roles of their own tenant.")
+        password = cleaned.get("new_password")
+        if password:
+            # The services' rule, shown on the field; user_create/user_update check it again.
+            email = cleaned.get("email", self.instance.email) or ""
+            refusal = password_policy_refusal(password, email=email)
+            if refusal is not None:
+                self.add_error("new_password", refusal)
         return cleaned
 
 
@@ -57,9 +68,20 @@ class TenantUserAdmin(TenantScopedAdmin):
     list_select_related = ("tenant",)
     search_fields = ("email", "name", "user_id")
     filter_horizontal = ("roles",)
+    actions = ("unblock_brute_force",)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("tenant", "user_id", "last_login")
+
+    @admin.action(description="Lift brute-force blocks of the selected users")
+    def unblock_brute_force(self, request, queryset):
+        # The same service as the Management API's DELETE user-blocks; the `blocked` flag stays.
+        users = queryset.select_related("tenant")
+        lifted = [user.email for user in users if user_blocks_clear(tenant=user.tenant, user=user)]
+        if lifted:
+            self.message_user(request, f"Lifted brute-force blocks of {', '.join(lifted)}.")
+        else:
+            self.message_user(request, "None of the selected users was blocked by brute-force protection.")
 
     def save_model(self, request, obj, form, change):
         fields = self.form_values(form, USER_FIELDS)

@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.errors import PasswordStrengthError
 from accounts.models import Permission, Role, TenantUser
+from accounts.passwords import password_policy_refusal
 from apis.errors import ResourceServerNotFound
 from apis.models import ResourceServer
 from apis.selectors import resource_server_find
@@ -26,14 +28,21 @@ USER_FIELDS = (
 )
 
 
+def _check_password(password: str, *, email: str) -> None:
+    """The password policy (accounts.passwords); refused as Auth0 refuses a weak password."""
+    if password_policy_refusal(password, email=email) is not None:
+        raise PasswordStrengthError()
+
+
 @transaction.atomic
 def user_create(*, tenant: Tenant, email: str, password: str, **fields) -> TenantUser:
-    """A user of the tenant's database; the password is hashed with Django's hasher."""
+    """A user of the tenant's database; the password meets the policy and is hashed with Django's hasher."""
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     if not password:
         raise ValidationError({"password": "A password is required."})
+    _check_password(password, email=email)
     if TenantUser.objects.for_tenant(tenant).filter(email__iexact=email).exists():
         raise Conflict("The user already exists.")
     user = TenantUser(tenant=tenant, email=email, **fields)
@@ -55,6 +64,7 @@ def user_update(*, user: TenantUser, password: str | None = None, **fields) -> T
     for name, value in fields.items():
         setattr(user, name, value)
     if password:
+        _check_password(password, email=user.email)  # the email as updated, when it changes too
         user.set_password(password)
     user.full_clean(validate_constraints=False)
     try:

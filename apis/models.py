@@ -1,7 +1,10 @@
 """APIs (Auth0 "resource servers"): the audiences a tenant issues JWTs for (SPEC sections 2, 3, 5)."""
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +12,7 @@ from django.db.models import Q
 
 from core import crypto
 from core.models import TenantOwnedModel
+from tenants.models import SLUG_PATTERN
 
 MAX_TOKEN_LIFETIME = 2_592_000
 DEFAULT_TOKEN_LIFETIME = 86_400
@@ -38,6 +42,44 @@ def validate_scopes(value) -> None:
         if scope in seen:
             raise ValidationError(f'Scope "{scope}" is listed twice.')
         seen.add(scope)
+
+
+# The path of a tenant's special audience, for any slug: `{slug}/userinfo`, `{slug}/api/v2/` and anything
+# under the latter, with or without the trailing slash (SPEC section 1).
+_SLUG = SLUG_PATTERN.removeprefix("^").removesuffix("$")
+_SPECIAL_AUDIENCE_PATH = re.compile(
+    rf"/(?P<slug>{_SLUG})/(?:(?P<userinfo>userinfo/?)|api/v2(?:/.*)?)", re.IGNORECASE | re.DOTALL
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def special_audience_refusal(identifier: str) -> str | None:
+    """Why `identifier` cannot be an API's, or None: a tenant's userinfo or Management API audience.
+
+    Those audiences are Authport's own. An API registered under one would let whoever registered it
+    mint tokens for another tenant's Management API, or take a userinfo audience over. Every slug
+    counts, existing or not (a tenant can be created later). Scheme, host and default port compare
+    as URLs do, case-insensitively; the path case-insensitively too, since refusing more costs nothing.
+    """
+    try:
+        url, public = urlsplit(identifier), urlsplit(settings.PUBLIC_URL)
+        port, public_port = url.port, public.port
+    except ValueError:
+        return None
+    scheme = url.scheme.lower()
+    if (
+        scheme != public.scheme
+        or url.hostname != public.hostname
+        or (port or _DEFAULT_PORTS.get(scheme)) != (public_port or _DEFAULT_PORTS.get(scheme))
+    ):
+        return None
+    match = _SPECIAL_AUDIENCE_PATH.fullmatch(url.path)
+    if match is None:
+        return None
+    issuer = f"{settings.PUBLIC_URL}/{match['slug'].lower()}/"
+    audience = f"{issuer}userinfo" if match["userinfo"] else f"{issuer}api/v2/"
+    what = "userinfo audience" if match["userinfo"] else "Management API audience"
+    return f"The identifier is reserved: {audience} is a tenant's {what}, which only Authport serves."
 
 
 class ResourceServer(TenantOwnedModel):
@@ -134,6 +176,8 @@ class ResourceServer(TenantOwnedModel):
         loaded = getattr(self, "_loaded_identifier", None)
         if self.pk and loaded is not None and loaded != self.identifier:
             raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})
+        if self._state.adding:  # identifiers are immutable: an API registered before this rule keeps its own
+            self._clean_special_audience()
         if (
             self.token_lifetime_for_web
             and self.token_lifetime
@@ -144,6 +188,15 @@ class ResourceServer(TenantOwnedModel):
                     "token_lifetime_for_web": "The lifetime for web flows cannot be greater than the token lifetime."
                 }
             )
+
+    def _clean_special_audience(self) -> None:
+        refusal = special_audience_refusal(self.identifier)
+        if refusal is None:
+            return
+        # The one exception: the tenant's system API, which provisioning registers under its own audience.
+        if self.is_system and self.tenant_id and self.identifier == self.tenant.management_audience:
+            return
+        raise ValidationError({"identifier": ValidationError(refusal, code="reserved")})
 
     @property
     def is_symmetric(self) -> bool:

@@ -1,6 +1,8 @@
 """The Management API of every tenant, under `/{slug}/api/v2/` (SPEC section 5)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.drf.views import UnknownPathApi
 
 urlpatterns = [
     path("", include("apis.api.urls")),
@@ -8,4 +10,5 @@ urlpatterns = [
     path("", include("tenants.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("tokens.api.urls")),
+    re_path(r"^[\s\S]*$", UnknownPathApi.as_view()),  # last: Auth0's JSON 404, not Django's HTML one
 ]

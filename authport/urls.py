@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.admin_login import AdminLoginForm
 from core.health import healthz, readyz
+
+admin.site.login_form = AdminLoginForm  # brute-force protection, as for end users
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -8,8 +8,11 @@ after the form validated makes the form invalid instead of answering 500.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.forms.fields import InvalidJSONInput
 
 from core.exceptions import AuthportError
@@ -20,6 +23,24 @@ TENANT_MODEL = "tenants.Tenant"  # by label: core sits below tenants and does no
 def mask_secret(value: str) -> str:
     """Enough of a secret to tell two apart, never enough to use one."""
     return f"…{value[-4:]}" if value else "—"
+
+
+# Columns that hold a secret or something derived from one: a password hash, the keyed hash of a
+# client secret or token, an encrypted private key or HS256 secret, a PKCE challenge.
+SECRET_FIELD_NAMES = frozenset({"password", "secret", "signing_secret", "client_secret", "code_challenge"})
+SECRET_FIELD_SUFFIXES = ("_hash", "_encrypted")
+
+
+def is_secret_lookup(lookup: str) -> bool:
+    """Whether a query-string lookup (`user__password__startswith`) passes through a secret column.
+
+    By name, on every part of the path, so that a column added later under the same conventions is
+    covered too, and so is a path through a related model.
+    """
+    return any(
+        part in SECRET_FIELD_NAMES or part.endswith(SECRET_FIELD_SUFFIXES)
+        for part in lookup.split(LOOKUP_SEP)
+    )
 
 
 def member_tenant_ids(request) -> set[int]:
@@ -95,7 +116,20 @@ def onto_form_fields(error: ValidationError, fields) -> ValidationError:
     return ValidationError(mapped)
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class SecretLookupRefusal:
+    """Refuses query-string lookups on secret columns (Django answers 400).
+
+    `?password__startswith=pbkdf2_sha256$1` would answer "rows" or "none": character by character, an
+    oracle on what the pages mask. Refused for everyone, superusers included.
+    """
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if is_secret_lookup(lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class TenantScopedAdmin(SecretLookupRefusal, admin.ModelAdmin):
     """Staff members get full access to their own tenants' rows without Django model permissions."""
 
     formfield_overrides = {models.JSONField: {"form_class": StorableJSONField}}
@@ -202,3 +236,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
     @staticmethod
     def form_values(form, names) -> dict:
         return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+
+
+class StaffUserAdmin(SecretLookupRefusal, DjangoUserAdmin):
+    """Django's own staff-user admin, with the same refusal of lookups on password hashes."""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)

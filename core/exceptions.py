@@ -50,3 +50,9 @@ class NotFound(AuthportError):
 
 class Conflict(AuthportError):
     code, status = "conflict", 409
+
+
+class TooManyAttempts(AuthportError):
+    """Brute-force protection: the account is blocked from this address (SPEC section 2, step 8)."""
+
+    code, status = "too_many_attempts", 429

@@ -1,5 +1,7 @@
 """Facts about the HTTP client behind any reverse proxies the deployment trusts."""
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -14,3 +16,16 @@ def client_ip(request) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def end_user_ip(request, *, confidential_client: bool) -> str:
+    """The end user's address for brute-force protection. A confidential client that calls the token
+    endpoint from its own server names the user's address in `auth0-forwarded-for`, as with Auth0;
+    anyone else's claim is ignored, and so is a value that is not an IP address."""
+    if confidential_client:
+        claimed = request.headers.get("auth0-forwarded-for", "").strip()
+        try:
+            return str(ipaddress.ip_address(claimed))
+        except ValueError:
+            pass
+    return client_ip(request)

@@ -26,3 +26,11 @@ def test_healthz_refuses_post(client):
 
     # then
     assert resp.status_code == 405
+
+
+def test_probes_answer_head_without_a_body(db, client):
+    # load balancers and uptime monitors often probe with HEAD
+    for path in ("/healthz", "/readyz"):
+        resp = client.head(path)
+        assert resp.status_code == 200, path
+        assert resp.content == b""

@@ -1,13 +1,12 @@
 """Browser endpoints of a tenant: /authorize with its login page, and /v2/logout (SPEC section 1)."""
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import user_find_by_email
+from accounts.authentication import WRONG_CREDENTIALS, user_password_check
 from clients.models import Client
-from core.exceptions import AuthportError, InvalidRequest
+from core.exceptions import AuthportError, InvalidGrant, InvalidRequest, TooManyAttempts
 from core.http import client_ip
 from tenants.selectors import tenant_get
 from tokens.authorize import (
@@ -20,16 +19,7 @@ from tokens.authorize_responses import authorize_error, authorize_respond, error
 from tokens.errors import AuthorizePageError, LoginRequired
 from tokens.params import params_from_querydict
 from tokens.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
-from tokens.throttle import (
-    LOCKED_MESSAGE,
-    login_failure_record,
-    login_locked,
-    login_success_record,
-)
 
-WRONG_CREDENTIALS = "Wrong email or password."
-# Checked against when the email is unknown, so an unknown user costs as long as a wrong password.
-_DUMMY_HASH = make_password("authport-login-timing-equaliser")
 LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
 
 
@@ -112,16 +102,12 @@ def login(request, tenant_slug: str):
     password = request.POST.get("password", "")
     if "\x00" in email + password:  # no stored email or password holds one; PostgreSQL refuses it
         return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email="", status=400)
-    ip = client_ip(request)
-    if login_locked(tenant=tenant, email=email, ip=ip):
-        return _login_page(request, auth_request, error=LOCKED_MESSAGE, email=email, status=429)
-    user = user_find_by_email(tenant=tenant, email=email) if email else None
-    if user is None:
-        check_password(password, _DUMMY_HASH)
-    if user is None or not user.check_password(password):
-        login_failure_record(tenant=tenant, email=email, ip=ip)
+    try:
+        user = user_password_check(tenant=tenant, email=email, password=password, ip=client_ip(request))
+    except TooManyAttempts as err:
+        return _login_page(request, auth_request, error=err.message, email=email, status=429)
+    except InvalidGrant:
         return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email=email)
-    login_success_record(tenant=tenant, email=email, ip=ip)
     if user.blocked:
         return _login_page(request, auth_request, error="Your account is blocked.", email=email, status=403)
     session, cookie_value = sso_session_start(tenant=tenant, user=user)

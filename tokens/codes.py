@@ -107,7 +107,7 @@ def authorization_code_redeem(
     return record
 
 
-def authorization_code_grant(*, client, params: dict[str, str]) -> dict:
+def authorization_code_grant(*, client, params: dict[str, str], ip: str) -> dict:
     """grant_type=authorization_code (RFC 6749 section 4.1.3)."""
     code = params.get("code")
     if not code:

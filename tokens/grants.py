@@ -4,10 +4,9 @@ Each grant authenticates what it must, resolves the audience with `audience_reso
 the scopes, and issues either a JWT or an opaque token. Nothing is written before every check passed.
 """
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
 
-from accounts.selectors import user_find_by_email
+from accounts.authentication import user_password_check
 from accounts.services import user_record_login
 from clients.models import Client
 from core.exceptions import InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
@@ -27,8 +26,6 @@ from tokens.user_tokens import (
 )
 
 PASSWORD_REALM = Client.GrantType.PASSWORD_REALM
-# Checked against when the user is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_PASSWORD_HASH = make_password("authport-timing-equaliser")
 
 
 def _require(params: dict[str, str], name: str) -> str:
@@ -38,7 +35,7 @@ def _require(params: dict[str, str], name: str) -> str:
     return value
 
 
-def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
+def client_credentials_grant(*, client: Client, params: dict[str, str], ip: str) -> dict:
     """A machine's token for one API it holds a client grant for (SPEC section 2, steps 1-6)."""
     tenant = client.tenant
     requested = parse_scope(params.get("scope"))
@@ -66,19 +63,14 @@ def client_credentials_grant(*, client: Client, params: dict[str, str]) -> dict:
     return token_body(access_token=token, expires_in=expires_in, scope=scope)
 
 
-def _authenticate_user(*, tenant, username: str, password: str):
-    user = user_find_by_email(tenant=tenant, email=username)
-    if user is None:
-        check_password(password, _DUMMY_PASSWORD_HASH)
-        raise InvalidGrant("Wrong email or password.")
-    if not user.check_password(password):
-        raise InvalidGrant("Wrong email or password.")
+def _authenticate_user(*, tenant, username: str, password: str, ip: str):
+    user = user_password_check(tenant=tenant, email=username, password=password, ip=ip)
     if user.blocked:
         raise InvalidGrant("user is blocked")
     return user
 
 
-def password_grant(*, client: Client, params: dict[str, str]) -> dict:
+def password_grant(*, client: Client, params: dict[str, str], ip: str) -> dict:
     """Resource owner password grant, and Auth0's password-realm variant (realm = the user database)."""
     grant_type = params["grant_type"]
     tenant = client.tenant
@@ -99,7 +91,7 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
         scopes=requested,
         acts_for_user=True,
     )
-    user = _authenticate_user(tenant=tenant, username=username, password=password)
+    user = _authenticate_user(tenant=tenant, username=username, password=password, ip=ip)
     scope = user_scope_decide(resolution=resolution, requested=requested, user=user)
     with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
     if not with_refresh:
@@ -132,7 +124,7 @@ def password_grant(*, client: Client, params: dict[str, str]) -> dict:
     )
 
 
-# Each grant takes the authenticated client and the request's parameters.
+# Each grant takes the authenticated client, the request's parameters and the end user's address.
 GRANTS = {
     Client.GrantType.CLIENT_CREDENTIALS: client_credentials_grant,
     Client.GrantType.PASSWORD: password_grant,
@@ -150,11 +142,12 @@ def grant_type_check(grant_type: str | None) -> str:
     return grant_type
 
 
-def token_exchange(*, client: Client, params: dict[str, str]) -> dict:
-    """Run the requested grant for an authenticated client (SPEC section 3 response)."""
+def token_exchange(*, client: Client, params: dict[str, str], ip: str) -> dict:
+    """Run the requested grant for an authenticated client (SPEC section 3 response); `ip` is the end
+    user's address, which brute-force protection counts failures from."""
     grant_type = grant_type_check(params.get("grant_type"))
     if not client.allows_grant(grant_type):
         raise UnauthorizedClient(f"Grant type '{grant_type}' not allowed for the client.")
     if grant_type == Client.GrantType.CLIENT_CREDENTIALS and client.is_public:
         raise UnauthorizedClient("A public client cannot use the client_credentials grant.")
-    return GRANTS[grant_type](client=client, params=params)
+    return GRANTS[grant_type](client=client, params=params, ip=ip)

@@ -1,11 +1,10 @@
 """Reading the token endpoint's parameters from a form-encoded or JSON body (RFC 6749 section 3.2)."""
 
-import json
-
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 
 from core.exceptions import InvalidRequest
 from core.models import text_storable
+from core.strict_json import DuplicateKeyError, JSONBodyError, strict_json_loads
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -37,9 +36,11 @@ def _checked(name: str, value: str) -> str:
 
 def _from_json(body: bytes) -> dict[str, str]:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest("The request body is not valid JSON.") from exc
+        data = strict_json_loads(body)
+    except DuplicateKeyError as exc:  # as a repeated form parameter: which one would we serve?
+        raise InvalidRequest(f"The {exc.key} parameter is repeated; send it once.") from exc
+    except JSONBodyError as exc:
+        raise InvalidRequest(f"The request body is {exc}.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The JSON body must be an object of parameters.")
     params = {}

@@ -118,7 +118,7 @@ def refresh_token_revoke(*, client, token: str) -> None:
         refresh_family_revoke(tenant=client.tenant, family=record.family)
 
 
-def refresh_token_grant(*, client, params: dict[str, str]) -> dict:
+def refresh_token_grant(*, client, params: dict[str, str], ip: str) -> dict:
     """grant_type=refresh_token (RFC 6749 section 6): the original audience, the same or a narrower scope."""
     token = params.get("refresh_token")
     if not token:

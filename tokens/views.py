@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import TenantUser
 from core.exceptions import AuthportError, InvalidRequest
+from core.http import end_user_ip
 from tenants.selectors import tenant_get
 from tokens.client_auth import InvalidClientBasic, client_authenticate
 from tokens.cors import cors
@@ -27,7 +28,8 @@ def token(request, tenant_slug: str):
     try:
         params = read_params(request)
         client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
-        body = token_exchange(client=client, params=params)
+        ip = end_user_ip(request, confidential_client=not client.is_public)
+        body = token_exchange(client=client, params=params, ip=ip)
     except InvalidClientBasic as err:
         return oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
     except AuthportError as err:

@@ -125,3 +125,18 @@ class RolePermissionOutput(serializers.Serializer):
 
 class UserPermissionOutput(RolePermissionOutput):
     sources = PermissionSourceOutput(many=True)
+
+
+class IdentifierQuery(StrictSerializer):
+    identifier = StrictCharField(max_length=254)
+    consider_brute_force_enablement = StrictBooleanField(required=False)  # Auth0's; always true here
+
+
+class BlockOutput(serializers.Serializer):
+    identifier = serializers.CharField()
+    ip = serializers.CharField()
+    connection = serializers.CharField()
+
+
+class UserBlocksOutput(serializers.Serializer):
+    blocked_for = BlockOutput(many=True)

@@ -5,23 +5,27 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.api.serializers import (
+    IdentifierQuery,
     PermissionsInput,
     RoleCreateInput,
     RoleOutput,
     RolePermissionOutput,
     RolesInput,
     RoleUpdateInput,
+    UserBlocksOutput,
     UserCreateInput,
     UserOutput,
     UserPermissionOutput,
     UserUpdateInput,
     permission_pairs,
 )
+from accounts.authentication import user_blocks_clear, user_blocks_list
 from accounts.selectors import (
     role_get,
     role_permissions_list,
     roles_get,
     roles_list,
+    user_find_by_email,
     user_get,
     user_permissions_list,
     user_roles_list,
@@ -216,4 +220,44 @@ class RolePermissionsApi(TenantApiView):
         permissions_remove(
             tenant=self.tenant, permissions=permission_pairs(self.body(PermissionsInput)), role=role
         )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserBlocksApi(TenantApiView):
+    """Brute-force protection blocks of a user (Auth0 `user-blocks/{id}`): the addresses it is
+    blocked from, and DELETE to lift them. The admin's `blocked` flag is not touched."""
+
+    required_scopes = {"GET": "read:users", "DELETE": "update:users"}
+
+    @extend_schema(operation_id="user_blocks_get", responses=UserBlocksOutput)
+    def get(self, request, tenant_slug, user_id):
+        user = user_get(tenant=self.tenant, user_id=user_id)
+        return Response({"blocked_for": user_blocks_list(tenant=self.tenant, user=user)})
+
+    @extend_schema(operation_id="user_blocks_delete", responses={204: None})
+    def delete(self, request, tenant_slug, user_id):
+        user_blocks_clear(tenant=self.tenant, user=user_get(tenant=self.tenant, user_id=user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserBlocksByIdentifierApi(TenantApiView):
+    """The same by `?identifier=` (an email), also for an email that matches no user."""
+
+    required_scopes = {"GET": "read:users", "DELETE": "update:users"}
+
+    def _account(self) -> dict:
+        identifier = self.query(IdentifierQuery)["identifier"]
+        return {"user": user_find_by_email(tenant=self.tenant, email=identifier), "identifier": identifier}
+
+    @extend_schema(
+        operation_id="user_blocks_get_by_identifier", parameters=[IdentifierQuery], responses=UserBlocksOutput
+    )
+    def get(self, request, tenant_slug):
+        return Response({"blocked_for": user_blocks_list(tenant=self.tenant, **self._account())})
+
+    @extend_schema(
+        operation_id="user_blocks_delete_by_identifier", parameters=[IdentifierQuery], responses={204: None}
+    )
+    def delete(self, request, tenant_slug):
+        user_blocks_clear(tenant=self.tenant, **self._account())
         return Response(status=status.HTTP_204_NO_CONTENT)

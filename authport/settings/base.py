@@ -2,19 +2,47 @@
 
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from authport.env import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
+MIN_SECRET_KEY_LENGTH = 32
+_GENERATE_FERNET_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
 
 def _required(name: str) -> str:
-    """A secret with no default: refuse to boot without it, unless DEBUG."""
+    """A secret with no default, DEBUG or not (SPEC section 8): refuse to boot without it.
+
+    Messages name the variable, never its value: startup errors end up in logs.
+    """
     value = env.str(name, default="")
-    if not value and not DEBUG:
-        raise ImproperlyConfigured(f"Set the {name} environment variable (see README, 'Configuration').")
+    if not value.strip():
+        raise ImproperlyConfigured(
+            f"Set the {name} environment variable (see README, 'Configuration'; "
+            "`make serve` writes one to .env)."
+        )
     return value
+
+
+def _fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys, each parsed now, so that a bad one stops the boot, not the first login."""
+    keys = [k.strip() for k in _required(name).split(",") if k.strip()]
+    if not keys:
+        raise ImproperlyConfigured(f"{name} lists no key. Generate one with: {_GENERATE_FERNET_KEY}")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Entry {position} of {name} is not a Fernet key (32 url-safe base64-encoded bytes). "
+                f"Generate one with: {_GENERATE_FERNET_KEY}"
+            ) from None  # the parser's own message is enough; the key itself is never printed
+    return keys
 
 
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -22,13 +50,17 @@ _public = urlsplit(PUBLIC_URL)
 if _public.scheme not in ("http", "https") or not _public.hostname:
     raise ImproperlyConfigured(f"PUBLIC_URL must be an http(s) URL, got {PUBLIC_URL!r}")
 
-SECRET_KEY = _required("SECRET_KEY") or "insecure-debug-only-secret-key-do-not-use-in-production"
+# No built-in value ever stands in, DEBUG or not: it would key every client-secret hash and session.
+SECRET_KEY = _required("SECRET_KEY")
+if not DEBUG and len(SECRET_KEY.strip()) < MIN_SECRET_KEY_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Fernet keys, newest first: encrypt with the first, decrypt with any (SPEC section 4).
-AUTHPORT_KEY_ENCRYPTION_KEYS = [
-    k.strip() for k in (_required("AUTHPORT_KEY_ENCRYPTION_KEYS") or "").split(",") if k.strip()
-] or ["ZGVidWctb25seS1rZXktZW5jcnlwdGlvbi1rZXktMDA="]
+AUTHPORT_KEY_ENCRYPTION_KEYS = _fernet_keys("AUTHPORT_KEY_ENCRYPTION_KEYS")
 
 # Reverse proxies in front of Authport (0: none). With N, the client address is the N-th entry from
 # the right of X-Forwarded-For (what the outermost trusted proxy saw), and X-Forwarded-Proto says https.
@@ -37,6 +69,13 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Brute-force protection (SPEC section 2, step 8): consecutive failed passwords per account and address
+# before the account is blocked from that address, and how long a block lasts unless an admin lifts it.
+BRUTE_FORCE_MAX_ATTEMPTS = env.int("BRUTE_FORCE_MAX_ATTEMPTS", default=10)
+BRUTE_FORCE_BLOCK_SECONDS = env.int("BRUTE_FORCE_BLOCK_SECONDS", default=24 * 3600)
+if BRUTE_FORCE_MAX_ATTEMPTS < 1 or BRUTE_FORCE_BLOCK_SECONDS < 1:
+    raise ImproperlyConfigured("BRUTE_FORCE_MAX_ATTEMPTS and BRUTE_FORCE_BLOCK_SECONDS must be 1 or more.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
@@ -62,6 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.head.HeadResponseMiddleware",  # outermost: sees the final response, Content-Length included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +170,8 @@ STORAGES = {
 
 # The token endpoint's bodies are small; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# The Management API's own limit (core.drf.parsers), Auth0's: "a maximum payload size of 1 megabyte".
+MANAGEMENT_API_MAX_BODY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 
 X_FRAME_OPTIONS = "DENY"
@@ -137,10 +179,30 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _public.scheme == "https"
 CSRF_COOKIE_SECURE = _public.scheme == "https"
+if _public.scheme == "https":
+    # Served over https: browsers are told never to come back over plain http (HSTS), and plain http
+    # is redirected, except the probes, which load balancers send over plain http. With an http
+    # PUBLIC_URL (local use) none of this applies: HSTS would pin 127.0.0.1 to https in the browser.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)  # 0 turns HSTS off
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if SECURE_HSTS_SECONDS < 0:
+        raise ImproperlyConfigured("SECURE_HSTS_SECONDS must be 0 or more.")
+    # Behind a proxy that terminates TLS, TRUSTED_PROXY_COUNT makes its X-Forwarded-Proto count;
+    # without it every request looks like plain http. A proxy that redirects itself can turn this off.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' preload list is the operator's commitment (every subdomain on https,
+        # hard to undo), never a default: Django's check --deploy asks for it, and is silenced until
+        # SECURE_HSTS_PRELOAD=true says the operator made it.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # No body parser by default: TenantApiView sets core.drf.parsers.StrictJSONParser (which
+    # cannot be named here: the setting is imported while rest_framework.views itself loads).
+    "DEFAULT_PARSER_CLASSES": [],
     # Nothing is open by default: every Management API view sets its own (core.drf.TenantApiView).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -3,11 +3,13 @@
 from collections.abc import Mapping
 from http import HTTPStatus
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from core.drf.parsers import BodyParseError, PayloadTooLarge
 from core.exceptions import AuthportError
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -67,6 +69,10 @@ _ERROR_CODES = {
 }
 
 
+# Auth0's wording where Python's has changed between versions (3.13 says "Content Too Large").
+_PHRASES = {413: "Request Entity Too Large"}
+
+
 def _as_api_exception(exc):
     """Domain and Django errors as DRF exceptions, keeping the domain's status and machine code."""
     if isinstance(exc, AuthportError):
@@ -82,6 +88,8 @@ def _as_api_exception(exc):
         else:
             detail = {NON_FIELD: exc.messages}
         return exceptions.ValidationError(detail)
+    if isinstance(exc, RequestDataTooBig):  # Django's own limit, should anything read request.body
+        return PayloadTooLarge()
     return exc
 
 
@@ -99,6 +107,8 @@ def management_exception_handler(exc, context):
         message, code = _validation_message(exc, "Query"), "invalid_query_string"
     elif isinstance(exc, exceptions.ValidationError):
         message, code = _validation_message(exc, "Payload"), "invalid_body"
+    elif isinstance(exc, BodyParseError):
+        message, code = str(exc.detail), "invalid_body"
     elif isinstance(exc, exceptions.ParseError):
         message, code = "Invalid request payload JSON format.", "invalid_body"
     elif isinstance(exc, exceptions.NotAuthenticated):
@@ -114,7 +124,7 @@ def management_exception_handler(exc, context):
         code = "not_found" if status == 404 else "forbidden"
     response.data = {
         "statusCode": status,
-        "error": HTTPStatus(status).phrase,
+        "error": _PHRASES.get(status) or HTTPStatus(status).phrase,
         "message": message,
         "errorCode": code,
     }

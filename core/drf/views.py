@@ -3,7 +3,6 @@
 from django.db.models import QuerySet
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from core.drf.auth import (
 )
 from core.drf.errors import QueryValidationError
 from core.drf.pagination import CheckpointQuery, Page, PaginationQuery
+from core.drf.parsers import StrictJSONParser
 from core.exceptions import NotFound
 from tenants.selectors import tenant_get
 
@@ -31,7 +31,7 @@ class TenantApiView(APIView):
 
     authentication_classes = [ManagementJWTAuthentication, TenantStaffSessionAuthentication]
     permission_classes = [HasRequiredScope]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
     required_scopes: dict[str, str | AnyOf | AllOf] = {}
@@ -93,6 +93,27 @@ class TenantApiView(APIView):
         if page.total is None:
             return Response(items)
         return Response({key: items, "start": page.start, "limit": page.limit, "total": page.total})
+
+
+class UnknownPathApi(TenantApiView):
+    """Any path under `/{slug}/api/v2/` that names no endpoint, with any method: Auth0's JSON 404.
+
+    Without it Django answers its HTML page, which no SDK parses. No authentication: the endpoints
+    are public knowledge (the OpenAPI document), and a tenant that does not exist is still
+    `inexistent_tenant`, as on every endpoint.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    schema = None  # not an endpoint of the OpenAPI document
+
+    @property
+    def default_response_headers(self) -> dict:
+        return {}  # no `Allow`: there is no resource here to allow anything on
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("Not found.", code="inexistent_resource")
 
 
 class ManagementAutoSchema(AutoSchema):

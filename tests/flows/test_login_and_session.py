@@ -1,4 +1,4 @@
-"""The login page, the tenant's SSO session, prompt and max_age, and brute-force protection."""
+"""The login page, the tenant's SSO session, prompt and max_age (brute force: tests/security)."""
 
 import datetime as dt
 
@@ -11,7 +11,6 @@ from tests import factories
 from tests.flows.conftest import SPA_CALLBACK, parse_form, redirect_base, redirect_params
 from tokens.models import AuthorizationCode, SsoSession
 from tokens.sso import COOKIE_NAME
-from tokens.throttle import LOCKED_MESSAGE, MAX_FAILURES_PER_USER
 
 
 def test_login_page_is_a_plain_form_carrying_the_request(authorize, spa, api):
@@ -97,44 +96,6 @@ def test_blocked_user_is_refused(authorize, submit_login, end_user):
     assert resp.status_code == 403
     assert "Your account is blocked." in resp.content.decode()
     assert SsoSession.objects.count() == 0
-
-
-@pytest.mark.parametrize("email", ["alice@example.test", "nobody@example.test"], ids=["known", "unknown"])
-def test_repeated_failures_lock_the_email_without_revealing_it(authorize, submit_login, end_user, email):
-    # given
-    page, _ = authorize()
-    for _ in range(MAX_FAILURES_PER_USER):
-        page = submit_login(page, email=email, password="wrong")
-    # when: even the right password is refused while locked
-    resp = submit_login(page, email=email, password=factories.DEFAULT_PASSWORD)
-    # then
-    assert resp.status_code == 429
-    assert LOCKED_MESSAGE in resp.content.decode()
-    assert SsoSession.objects.count() == 0
-
-
-def test_lock_of_one_email_leaves_other_users_alone(authorize, submit_login, end_user, tenant):
-    # given
-    factories.make_user(tenant, email="bob@example.test")
-    page, _ = authorize()
-    for _ in range(MAX_FAILURES_PER_USER):
-        page = submit_login(page, email="bob@example.test", password="wrong")
-    # when
-    resp = submit_login(page)
-    # then
-    assert resp.status_code == 302
-
-
-def test_repeated_failures_from_one_address_lock_it(authorize, submit_login, end_user, tenant):
-    # given: failures spread over many emails, from one IP
-    page, _ = authorize()
-    for n in range(20):
-        page = submit_login(page, email=f"guess{n}@example.test", password="wrong")
-    # when
-    resp = submit_login(page)
-    # then
-    assert resp.status_code == 429
-    assert LOCKED_MESSAGE in resp.content.decode()
 
 
 def test_second_authorize_signs_in_silently(signed_in, authorize):

@@ -146,7 +146,7 @@ ENDPOINTS = [
         "users",
         ("create:users",),
         201,
-        {"email": "new@example.test", "password": "pw", "connection": USER_DATABASE},
+        {"email": "new@example.test", "password": "new user pass", "connection": USER_DATABASE},
     ),
     Endpoint("GET", "users/{w.user.user_id}", ("read:users",), 200),
     Endpoint("PATCH", "users/{w.user.user_id}", ("update:users",), 200, {"name": "Renamed"}),

@@ -106,7 +106,9 @@ def test_bad_user_bodies_are_400_naming_the_field(mgmt, tenant, body, field):
 
 def test_duplicate_email_is_409(mgmt, tenant, end_user):
     # when
-    response = mgmt("POST", "users", {"connection": DB, "email": end_user.email.upper(), "password": "pw"})
+    response = mgmt(
+        "POST", "users", {"connection": DB, "email": end_user.email.upper(), "password": "long enough"}
+    )
 
     # then
     assert_error(response, 409, "conflict", "The user already exists.")

@@ -186,7 +186,7 @@ def test_token_endpoint_needs_no_csrf_token(rs256_api, cc_body):
 )
 def test_lone_surrogate_in_a_json_value_is_invalid_request(client, m2m_app, field):
     # given: JSON can escape half of a UTF-16 pair, which no driver or hash can encode as UTF-8
-    body = {"grant_type": "client_credentials", **m2m_app.creds}
+    body = {k: v for k, v in {"grant_type": "client_credentials", **m2m_app.creds}.items() if k != field}
     raw = json.dumps(body)[:-1] + f', "{field}": "x\\ud800"}}'
     # when
     resp = client.post(TOKEN_URL, raw, content_type="application/json")

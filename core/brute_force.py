@@ -1,0 +1,101 @@
+"""Brute-force protection: consecutive failed passwords per (account, address) (SPEC section 2, step 8).
+
+One mechanism for the login page, the password grants and the Django admin login. An `account` is
+a stable key of the resolved account (its primary key), so no spelling of an identifier counts
+apart; callers build it. Counters and the list of blocked addresses live in the configured cache,
+so every worker and host sees them. Keys are hashed: the cache holds no email address.
+
+An attempt is counted *before* the password is checked, with an atomic increment, so parallel
+requests cannot squeeze in more than the allowed number of guesses.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from core.crypto import sha256_hex
+from core.exceptions import TooManyAttempts
+
+BLOCKED_MESSAGE = "Your account has been blocked after multiple consecutive login attempts."
+
+
+@dataclass(frozen=True)
+class Attempt:
+    account: str
+    ip: str
+    number: int  # this attempt's place in the run of consecutive failures, from 1
+
+
+def identifier_digest(identifier: str) -> str:
+    """An identifier that resolved to no account, NFKC case-folded and hashed: every spelling of it
+    counts together, and the cache holds no email address."""
+    return sha256_hex(unicodedata.normalize("NFKC", identifier.strip()).casefold())
+
+
+def _count_key(account: str, ip: str) -> str:
+    return "bf:n:" + sha256_hex(f"{account}|{ip}")
+
+
+def _index_key(account: str) -> str:
+    return "bf:ips:" + sha256_hex(account)
+
+
+def _next_number(key: str) -> int:
+    timeout = settings.BRUTE_FORCE_BLOCK_SECONDS
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def attempt_begin(*, account: str, ip: str) -> Attempt:
+    """Count a password attempt; raises TooManyAttempts, whatever the password, once the account has
+    failed BRUTE_FORCE_MAX_ATTEMPTS times in a row from this address."""
+    number = _next_number(_count_key(account, ip))
+    if number > settings.BRUTE_FORCE_MAX_ATTEMPTS:
+        raise TooManyAttempts(BLOCKED_MESSAGE)
+    return Attempt(account=account, ip=ip, number=number)
+
+
+def attempt_failed(attempt: Attempt) -> bool:
+    """The password was wrong (it stays counted). Returns True when this failure set the block."""
+    if attempt.number != settings.BRUTE_FORCE_MAX_ATTEMPTS:
+        return False
+    # The block itself is the counter; this index only lets admins list and lift it.
+    index = cache.get(_index_key(attempt.account)) or {}
+    index[attempt.ip] = timezone.now().isoformat()
+    cache.set(_index_key(attempt.account), index, timeout=settings.BRUTE_FORCE_BLOCK_SECONDS)
+    return True
+
+
+def attempt_succeeded(attempt: Attempt) -> None:
+    """The password was right: the run of consecutive failures from this address ends."""
+    cache.delete(_count_key(attempt.account, attempt.ip))
+
+
+def blocks_list(*, account: str) -> list[dict[str, str]]:
+    """The addresses the account is blocked from now: `[{"ip", "since"}]`."""
+    index = cache.get(_index_key(account)) or {}
+    if not index:
+        return []
+    counts = cache.get_many([_count_key(account, ip) for ip in index])
+    limit = settings.BRUTE_FORCE_MAX_ATTEMPTS
+    return [
+        {"ip": ip, "since": since}
+        for ip, since in sorted(index.items())
+        if counts.get(_count_key(account, ip), 0) >= limit
+    ]
+
+
+def blocks_clear(*, account: str) -> int:
+    """Lift every block of the account (an admin's unblock); returns how many addresses were blocked."""
+    index = cache.get(_index_key(account)) or {}
+    lifted = len(blocks_list(account=account))
+    cache.delete_many([_count_key(account, ip) for ip in index] + [_index_key(account)])
+    return lifted
