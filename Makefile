@@ -19,7 +19,7 @@ THREADS ?= 4
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
 	@echo "make test    run the tests (DATABASE_URL picks the database; default SQLite) and ruff"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   run the benchmark (bench/run.py)"
 	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
@@ -35,10 +35,12 @@ $(STAMP): pyproject.toml
 test: venv
 	$(BIN)/pytest -n auto -q
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from core.drf.views import UnknownPathApi
+from management_api.views import UnknownPathApi
 
 urlpatterns = [
     path("", include("apis.api.urls")),

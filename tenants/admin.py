@@ -24,8 +24,13 @@ from tenants.rotation import (
     tenant_rotation_preview,
 )
 from tenants.services import signing_key_revoke, signing_keys_rotate, tenant_update
-from tokens.explain import explain_request, explain_token
-from tokens.forms import AUDIENCE_DATALIST_ID, PresentedTokenForm, TokenRequestForm, answer_for_display
+from tokens.explanation.explain import explain_request, explain_token
+from tokens.explanation.forms import (
+    AUDIENCE_DATALIST_ID,
+    PresentedTokenForm,
+    TokenRequestForm,
+    answer_for_display,
+)
 
 
 def hs256_audience_warning(api: ResourceServer) -> str:
@@ -98,7 +103,7 @@ class TenantAdmin(TenantScopedAdmin):
         """The Token debugger (SPEC section 7): explain a token request (a dry run) or a presented token.
 
         The tenant comes from the scoped queryset, so another tenant's staff get the admin's
-        "doesn't exist" redirect, as on the change page. The explanation is tokens.explain's, unchanged.
+        "doesn't exist" redirect, as on the change page. The explanation is tokens.explanation.explain's, unchanged.
         """
         tenant = self.get_object(request, unquote(object_id))
         if tenant is None:

@@ -130,7 +130,7 @@ def certificate_facts(cert_pem: str) -> dict:
 
 
 def load_private_key(kid: str, private_key_encrypted: str):
-    """Decrypt and parse a private key (tokens.keyring keeps the result per kid, once per process)."""
+    """Decrypt and parse a private key (tokens.issuing.keyring keeps the result per kid, once per process)."""
     return serialization.load_pem_private_key(crypto.decrypt(private_key_encrypted).encode(), password=None)
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from core.admin import TenantScopedAdmin, mask_secret
 from tokens.models import AuthorizationCode, OpaqueAccessToken, RefreshToken, SsoSession
-from tokens.refresh import refresh_family_revoke
+from tokens.storage.refresh import refresh_family_revoke
 
 
 class IssuedRowAdmin(TenantScopedAdmin):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from tokens import browser_views, discovery, views
+from tokens import discovery, views
+from tokens.browser import views as browser_views
 
 urlpatterns = [
     path("<slug:tenant_slug>/oauth/token", views.token, name="token"),

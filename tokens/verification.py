@@ -10,7 +10,7 @@ from apis.selectors import hs256_verification_secrets
 from tenants.models import Tenant
 from tenants.verification import InvalidToken, jwt_verify
 from tokens.models import OPAQUE_PREFIX
-from tokens.opaque import opaque_token_find
+from tokens.storage.opaque import opaque_token_find
 
 __all__ = ["InvalidToken", "VerifiedToken", "hs256_jwt_verify", "userinfo_token_verify"]
 

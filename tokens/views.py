@@ -9,11 +9,11 @@ from core.http import end_user_ip
 from tenants.selectors import tenant_get
 from tokens.client_auth import InvalidClientBasic, client_authenticate
 from tokens.cors import cors
-from tokens.grants import token_exchange
-from tokens.oidc import user_claims
+from tokens.grants.exchange import token_exchange
+from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
-from tokens.refresh import refresh_token_revoke
 from tokens.responses import bearer_error_response, no_store, oauth_error_response
+from tokens.storage.refresh import refresh_token_revoke
 from tokens.verification import InvalidToken, userinfo_token_verify
 
 

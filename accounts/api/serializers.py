@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.drf import (
+from management_api import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,

@@ -43,7 +43,7 @@ from accounts.services import (
     user_roles_remove,
     user_update,
 )
-from core.drf import PAGINATION_PARAMETERS, AnyOf, TenantApiView, list_schema
+from management_api import PAGINATION_PARAMETERS, AnyOf, TenantApiView, list_schema
 
 
 def _user_fields(data: dict) -> dict:

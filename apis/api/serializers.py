@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from apis.models import MAX_TOKEN_LIFETIME, ResourceServer
 from apis.selectors import hs256_previous_secret
-from core.drf import (
+from management_api import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,

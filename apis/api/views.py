@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from apis.api.serializers import ResourceServerCreateInput, ResourceServerOutput, ResourceServerUpdateInput
 from apis.selectors import resource_server_get, resource_servers_list
 from apis.services import resource_server_create, resource_server_delete, resource_server_update
-from core.drf import PAGINATION_PARAMETERS, TenantApiView, list_schema
+from management_api import PAGINATION_PARAMETERS, TenantApiView, list_schema
 
 
 class ResourceServerListApi(TenantApiView):

@@ -170,7 +170,7 @@ STORAGES = {
 
 # The token endpoint's bodies are small; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
-# The Management API's own limit (core.drf.parsers), Auth0's: "a maximum payload size of 1 megabyte".
+# The Management API's own limit (management_api.parsers), Auth0's: "a maximum payload size of 1 megabyte".
 MANAGEMENT_API_MAX_BODY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 
@@ -200,15 +200,15 @@ if _public.scheme == "https":
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # No body parser by default: TenantApiView sets core.drf.parsers.StrictJSONParser (which
+    # No body parser by default: TenantApiView sets management_api.parsers.StrictJSONParser (which
     # cannot be named here: the setting is imported while rest_framework.views itself loads).
     "DEFAULT_PARSER_CLASSES": [],
-    # Nothing is open by default: every Management API view sets its own (core.drf.TenantApiView).
+    # Nothing is open by default: every Management API view sets its own (management_api.TenantApiView).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "core.drf.errors.management_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "core.drf.views.ManagementAutoSchema",
+    "EXCEPTION_HANDLER": "management_api.errors.management_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "management_api.views.ManagementAutoSchema",
 }
 
 # The Management API's OpenAPI document (/api/schema/) and its docs pages (/api/docs/, /api/redoc/).

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from clients.models import Client
-from core.drf import (
+from management_api import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,

@@ -27,7 +27,7 @@ from clients.services import (
     client_rotate_secret,
     client_update,
 )
-from core.drf import CHECKPOINT_PARAMETERS, PAGINATION_PARAMETERS, AnyOf, TenantApiView, list_schema
+from management_api import CHECKPOINT_PARAMETERS, PAGINATION_PARAMETERS, AnyOf, TenantApiView, list_schema
 
 
 class ClientListApi(TenantApiView):

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.drf import StrictCharField, StrictIntegerField, StrictSerializer
+from management_api import StrictCharField, StrictIntegerField, StrictSerializer
 from tenants.keys import certificate_facts
 from tenants.models import SigningKey
 

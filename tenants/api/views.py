@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 # The Default Audience is an API: this REST layer reads apis' selectors (the domain layers stay one-way).
 from apis.selectors import resource_server_find
-from core.drf import AllOf, TenantApiView
+from management_api import AllOf, TenantApiView
 from tenants.api.serializers import (
     SigningKeyCertOutput,
     SigningKeyOutput,

@@ -13,7 +13,7 @@ import pytest
 
 from clients.models import Client
 from tests import factories
-from tokens.explain import explain_request
+from tokens.explanation.explain import explain_request
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from tests import factories
 from tests.admin.changelist import action_body, messages_of
-from tokens.codes import authorization_code_issue
 from tokens.models import AuthorizationCode, RefreshToken, SsoSession
-from tokens.refresh import new_family, refresh_token_issue
-from tokens.sso import sso_session_start
+from tokens.storage.codes import authorization_code_issue
+from tokens.storage.refresh import new_family, refresh_token_issue
+from tokens.storage.sso import sso_session_start
 
 CODES = "/admin/tokens/authorizationcode/"
 REFRESH = "/admin/tokens/refreshtoken/"

@@ -1,5 +1,5 @@
 """The admin Token debugger (SPEC sections 6 and 7): per tenant, scoped, and showing exactly what
-tokens.explain answers, for the five cases of section 7 and for a presented token."""
+tokens.explanation.explain answers, for the five cases of section 7 and for a presented token."""
 
 import json
 
@@ -12,7 +12,7 @@ from tenants.services import tenant_membership_add
 from tests import factories
 from tests.admin.changelist import messages_of
 from tests.conftest import App
-from tokens.explain import explain_request, explain_token
+from tokens.explanation.explain import explain_request, explain_token
 
 
 def url_of(tenant) -> str:

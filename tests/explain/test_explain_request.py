@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tokens.explain import explain_request
+from tokens.explanation.explain import explain_request
 
 
 def run_command(*args) -> dict:

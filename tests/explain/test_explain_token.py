@@ -11,7 +11,7 @@ from tenants.keys import load_private_key
 from tenants.selectors import signing_key_current
 from tenants.services import signing_key_revoke, signing_keys_rotate
 from tests.factories import DEFAULT_PASSWORD
-from tokens.explain import explain_token
+from tokens.explanation.explain import explain_token
 
 
 def token_for(client, tenant, **body) -> str:

@@ -10,7 +10,7 @@ from accounts.services import user_update
 from tests import factories
 from tests.flows.conftest import SPA_CALLBACK, parse_form, redirect_base, redirect_params
 from tokens.models import AuthorizationCode, SsoSession
-from tokens.sso import COOKIE_NAME
+from tokens.storage.sso import COOKIE_NAME
 
 
 def test_login_page_is_a_plain_form_carrying_the_request(authorize, spa, api):

@@ -2,7 +2,7 @@
 
 from tests.flows.conftest import LOGOUT_URL, redirect_params
 from tokens.models import SsoSession
-from tokens.sso import COOKIE_NAME
+from tokens.storage.sso import COOKIE_NAME
 
 
 def test_logout_ends_the_session_and_returns_to_an_allowed_url(signed_in, authorize, client, spa):

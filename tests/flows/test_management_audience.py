@@ -314,7 +314,7 @@ def test_client_credentials_keeps_every_granted_management_scope(client, tenant)
 
 
 def test_the_dry_run_says_administrative_scopes_are_dropped_for_a_user(tenant, password_app):
-    from tokens.explain import explain_request
+    from tokens.explanation.explain import explain_request
 
     explanation = explain_request(
         tenant=tenant,

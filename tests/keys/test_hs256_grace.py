@@ -11,7 +11,7 @@ from apis.models import ResourceServer
 from apis.selectors import hs256_previous_secret, hs256_verification_secrets
 from apis.services import resource_server_rotate_secret
 from tests.keys.conftest import run, token_for
-from tokens.explain import explain_token
+from tokens.explanation.explain import explain_token
 from tokens.verification import InvalidToken, hs256_jwt_verify
 
 

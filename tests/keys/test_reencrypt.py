@@ -19,7 +19,7 @@ from tenants.services import signing_key_revoke, signing_keys_rotate
 from tests import factories
 from tests.conftest import App
 from tests.keys.conftest import kid_of, run, token_for
-from tokens import keyring
+from tokens.issuing import keyring
 from tokens.verification import hs256_jwt_verify
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.management.conftest import assert_error
-from tokens.explain import explain_request
+from tokens.explanation.explain import explain_request
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 
 from accounts.models import TenantUser
 from apis.models import ResourceServer
-from core.drf.errors import management_exception_handler
+from management_api.errors import management_exception_handler
 from tests import factories
 from tests.management.conftest import assert_error
 from tests.tokens.conftest import assert_oauth_error

@@ -7,11 +7,11 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from tokens.codes import authorization_code_issue
 from tokens.models import AuthorizationCode, OpaqueAccessToken, RefreshToken, SsoSession
-from tokens.opaque import opaque_token_issue
-from tokens.refresh import new_family, refresh_token_issue
-from tokens.sso import sso_session_start
+from tokens.storage.codes import authorization_code_issue
+from tokens.storage.opaque import opaque_token_issue
+from tokens.storage.refresh import new_family, refresh_token_issue
+from tokens.storage.sso import sso_session_start
 
 
 def _issue_everything(client, user):

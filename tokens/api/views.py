@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.drf import StrictCharField, StrictSerializer, TenantApiView
-from tokens.explain import explain_request, explain_token
+from management_api import StrictCharField, StrictSerializer, TenantApiView
+from tokens.explanation.explain import explain_request, explain_token
 
 
 class TokenExplanationInput(StrictSerializer):

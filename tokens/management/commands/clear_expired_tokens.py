@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from tokens.cleanup import expired_tokens_delete
+from tokens.storage.cleanup import expired_tokens_delete
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.selectors import tenant_get
-from tokens.explain import explain_request, explain_token
+from tokens.explanation.explain import explain_request, explain_token
 
 
 class Command(BaseCommand):

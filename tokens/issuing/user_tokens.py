@@ -6,11 +6,11 @@ whichever flow carries it.
 """
 
 from accounts.selectors import user_permissions
-from tokens.audience import Resolution
-from tokens.issuing import issue_access_token, issue_id_token
-from tokens.oidc import user_claims
-from tokens.opaque import opaque_token_issue
-from tokens.scopes import user_scope
+from tokens.decision.audience import Resolution
+from tokens.decision.scopes import user_scope
+from tokens.issuing.jwt import issue_access_token, issue_id_token
+from tokens.issuing.oidc import user_claims
+from tokens.storage.opaque import opaque_token_issue
 
 OFFLINE_ACCESS = "offline_access"
 

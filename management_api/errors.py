@@ -9,8 +9,8 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from core.drf.parsers import BodyParseError, PayloadTooLarge
 from core.exceptions import AuthportError
+from management_api.parsers import BodyParseError, PayloadTooLarge
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 

@@ -13,10 +13,15 @@ from django.utils import timezone
 
 from core.crypto import sha256_hex
 from core.exceptions import InvalidGrant, InvalidRequest, InvalidScope
-from tokens.audience import audience_resolve
+from tokens.decision.audience import audience_resolve
+from tokens.decision.scopes import parse_scope
+from tokens.issuing.user_tokens import (
+    token_body,
+    user_access_token_issue,
+    user_id_token_issue,
+    user_scope_decide,
+)
 from tokens.models import REFRESH_PREFIX, OpaqueAccessToken, RefreshToken
-from tokens.scopes import parse_scope
-from tokens.user_tokens import token_body, user_access_token_issue, user_id_token_issue, user_scope_decide
 
 # Auth0's defaults for rotating refresh tokens: 30 days absolute, 15 days idle.
 ABSOLUTE_LIFETIME = dt.timedelta(days=30)

@@ -15,17 +15,17 @@ from django.utils import timezone
 
 from core.crypto import sha256_hex
 from core.exceptions import InvalidGrant, InvalidRequest
-from tokens.audience import audience_resolve
-from tokens.models import CODE_PREFIX, AuthorizationCode
-from tokens.refresh import new_family, refresh_family_revoke, refresh_token_issue
-from tokens.scopes import parse_scope
-from tokens.user_tokens import (
+from tokens.decision.audience import audience_resolve
+from tokens.decision.scopes import parse_scope
+from tokens.issuing.user_tokens import (
     OFFLINE_ACCESS,
     refresh_allowed,
     token_body,
     user_access_token_issue,
     user_id_token_issue,
 )
+from tokens.models import CODE_PREFIX, AuthorizationCode
+from tokens.storage.refresh import new_family, refresh_family_revoke, refresh_token_issue
 
 CODE_LIFETIME = dt.timedelta(seconds=60)
 INVALID = "Invalid authorization code"

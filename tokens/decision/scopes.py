@@ -4,8 +4,8 @@ import json
 
 from apis.system import CURRENT_USER_SCOPES
 from core.exceptions import AccessDenied, InvalidScope
-from tokens.audience import Resolution, Step, fail
-from tokens.oidc import OIDC_SCOPES
+from tokens.decision.audience import Resolution, Step, fail
+from tokens.issuing.oidc import OIDC_SCOPES
 
 
 def parse_scope(value: str | None) -> list[str]:

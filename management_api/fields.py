@@ -4,8 +4,8 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from core.drf.errors import NON_FIELD, json_type
 from core.models import text_storable
+from management_api.errors import NON_FIELD, json_type
 
 
 def _type_error(expected: str, value) -> serializers.ValidationError:

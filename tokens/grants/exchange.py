@@ -11,12 +11,10 @@ from accounts.services import user_record_login
 from clients.models import Client
 from core.exceptions import InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from tenants.models import USER_DATABASE
-from tokens.audience import audience_resolve
-from tokens.codes import authorization_code_grant
-from tokens.issuing import issue_access_token
-from tokens.refresh import new_family, refresh_token_grant, refresh_token_issue
-from tokens.scopes import client_credentials_scope, parse_scope
-from tokens.user_tokens import (
+from tokens.decision.audience import audience_resolve
+from tokens.decision.scopes import client_credentials_scope, parse_scope
+from tokens.issuing.jwt import issue_access_token
+from tokens.issuing.user_tokens import (
     OFFLINE_ACCESS,
     refresh_allowed,
     token_body,
@@ -24,6 +22,8 @@ from tokens.user_tokens import (
     user_id_token_issue,
     user_scope_decide,
 )
+from tokens.storage.codes import authorization_code_grant
+from tokens.storage.refresh import new_family, refresh_token_grant, refresh_token_issue
 
 PASSWORD_REALM = Client.GrantType.PASSWORD_REALM
 

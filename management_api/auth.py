@@ -206,7 +206,7 @@ class HasRequiredScope(BasePermission):
 class ManagementJWTAuthenticationScheme(OpenApiAuthenticationExtension):
     """Documents the Bearer JWT in the OpenAPI schema."""
 
-    target_class = "core.drf.auth.ManagementJWTAuthentication"
+    target_class = "management_api.auth.ManagementJWTAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
@@ -220,4 +220,4 @@ class ManagementJWTAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class TenantStaffSessionScheme(SessionScheme):
-    target_class = "core.drf.auth.TenantStaffSessionAuthentication"
+    target_class = "management_api.auth.TenantStaffSessionAuthentication"

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
-from tokens.authorize import Target, origin_of
+from tokens.browser.authorize import Target, origin_of
 from tokens.responses import no_store
 
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

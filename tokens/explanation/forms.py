@@ -1,6 +1,6 @@
 """The admin Token debugger's two forms, and its answer made ready for the template (SPEC section 7).
 
-The forms only parse what the page posts; the explanation itself comes from tokens.explain, the same
+The forms only parse what the page posts; the explanation itself comes from tokens.explanation.explain, the same
 functions the Management API and `manage.py explain_token` call.
 """
 

@@ -9,16 +9,16 @@ from clients.models import Client
 from core.exceptions import AuthportError, InvalidGrant, InvalidRequest, TooManyAttempts
 from core.http import client_ip
 from tenants.selectors import tenant_get
-from tokens.authorize import (
+from tokens.browser.authorize import (
     authorize_complete,
     authorize_request_parse,
     authorize_target,
     session_satisfies,
 )
-from tokens.authorize_responses import authorize_error, authorize_respond, error_page, page
+from tokens.browser.responses import authorize_error, authorize_respond, error_page, page
 from tokens.errors import AuthorizePageError, LoginRequired
 from tokens.params import params_from_querydict
-from tokens.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
+from tokens.storage.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
 
 LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
 

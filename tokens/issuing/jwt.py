@@ -7,7 +7,7 @@ import time
 
 import jwt
 
-from tokens.keyring import current_signer
+from tokens.issuing.keyring import current_signer
 
 GTY = {
     "client_credentials": "client-credentials",

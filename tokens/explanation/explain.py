@@ -16,9 +16,9 @@ from core.exceptions import AuthportError, InvalidClient, UnauthorizedClient
 from core.models import text_storable
 from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
-from tokens.audience import Resolution, Step, audience_resolve
+from tokens.decision.audience import Resolution, Step, audience_resolve
+from tokens.decision.scopes import client_credentials_scope, parse_scope, user_scope
 from tokens.models import OPAQUE_PREFIX, OpaqueAccessToken
-from tokens.scopes import client_credentials_scope, parse_scope, user_scope
 from tokens.verification import InvalidToken, hs256_jwt_verify
 
 USER_GRANTS = (

@@ -7,17 +7,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.drf.auth import (
+from core.exceptions import NotFound
+from management_api.auth import (
     AllOf,
     AnyOf,
     HasRequiredScope,
     ManagementJWTAuthentication,
     TenantStaffSessionAuthentication,
 )
-from core.drf.errors import QueryValidationError
-from core.drf.pagination import CheckpointQuery, Page, PaginationQuery
-from core.drf.parsers import StrictJSONParser
-from core.exceptions import NotFound
+from management_api.errors import QueryValidationError
+from management_api.pagination import CheckpointQuery, Page, PaginationQuery
+from management_api.parsers import StrictJSONParser
 from tenants.selectors import tenant_get
 
 

@@ -15,12 +15,17 @@ from django.utils import timezone
 
 from clients.models import Client
 from core.exceptions import AccessDenied, InvalidRequest, UnauthorizedClient
-from tokens.audience import Resolution, audience_resolve
-from tokens.codes import authorization_code_issue
+from tokens.decision.audience import Resolution, audience_resolve
+from tokens.decision.scopes import parse_scope
 from tokens.errors import AuthorizePageError, UnsupportedResponseType
+from tokens.issuing.user_tokens import (
+    OFFLINE_ACCESS,
+    user_access_token_issue,
+    user_id_token_issue,
+    user_scope_decide,
+)
 from tokens.models import AuthorizationCode
-from tokens.scopes import parse_scope
-from tokens.user_tokens import OFFLINE_ACCESS, user_access_token_issue, user_id_token_issue, user_scope_decide
+from tokens.storage.codes import authorization_code_issue
 
 RESPONSE_TYPES = {
     frozenset({"code"}),

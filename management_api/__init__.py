@@ -7,8 +7,8 @@ method. Input is strict JSON (`fields`), lists follow Auth0's pagination (`pagin
 error leaves through `errors.management_exception_handler` in Auth0's shape.
 """
 
-from core.drf.auth import AllOf, AnyOf
-from core.drf.fields import (
+from management_api.auth import AllOf, AnyOf
+from management_api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -19,8 +19,8 @@ from core.drf.fields import (
     StrictSerializer,
     StrictURLField,
 )
-from core.drf.pagination import CHECKPOINT_PARAMETERS, PAGINATION_PARAMETERS, list_schema
-from core.drf.views import TenantApiView
+from management_api.pagination import CHECKPOINT_PARAMETERS, PAGINATION_PARAMETERS, list_schema
+from management_api.views import TenantApiView
 
 __all__ = [
     "CHECKPOINT_PARAMETERS",

@@ -1,0 +1,1 @@
+"""Browser flows: /authorize, its login page and response modes, logout."""

@@ -1,0 +1,1 @@
+"""Explaining token outcomes: dry runs and presented tokens (SPEC section 7)."""

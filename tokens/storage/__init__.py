@@ -1,0 +1,1 @@
+"""What the token service stores: authorization codes, refresh tokens, opaque tokens, SSO sessions."""
