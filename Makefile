@@ -46,28 +46,34 @@ fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# A local .env with generated secrets, written once and never overwritten.
-.env: | $(STAMP)
+# A local .env with generated secrets, written once and never overwritten (ENV_FILE=path: another file;
+# manage.py reads the same one through DJANGO_ENV_FILE).
+ENV_FILE ?= .env
+$(ENV_FILE): | $(STAMP)
 	@umask 077; { \
 	  echo "# Written by 'make serve' on $$(date -u +%Y-%m-%dT%H:%M:%SZ). Local use only; never commit it."; \
 	  echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
 	  echo "AUTHPORT_KEY_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"; \
-	} > .env.tmp && mv .env.tmp .env
-	@echo "Wrote .env with a new SECRET_KEY and AUTHPORT_KEY_ENCRYPTION_KEYS."
+	} > "$@.tmp" && mv "$@.tmp" "$@"
+	@echo "Wrote $@ with a new SECRET_KEY and AUTHPORT_KEY_ENCRYPTION_KEYS."
 
 # gunicorn binds to the host and port of PUBLIC_URL (from the environment, else .env, else the default);
-# BIND=host:port overrides that, e.g. behind a reverse proxy.
-serve: venv .env
-	@export DJANGO_READ_DOT_ENV_FILE=true; \
-	url="$${PUBLIC_URL:-$$(sed -n 's/^PUBLIC_URL=//p' .env | tail -n 1)}"; \
-	url="$${url:-http://127.0.0.1:8000}"; \
-	bind="$${BIND:-$$($(BIN)/python -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print("%s:%d" % (p.hostname, p.port or (443 if p.scheme == "https" else 80)))' "$$url")}"; \
+# BIND=host:port overrides that, e.g. behind a reverse proxy. PUBLIC_URL, DATABASE_URL and CACHE_URL
+# given in the environment are saved to .env once they passed the settings' checks (migrate), so that
+# later commands see what the server sees. Metrics: authport/gunicorn_conf.py (METRICS_BIND).
+serve: venv $(ENV_FILE)
+	@export DJANGO_READ_DOT_ENV_FILE=true DJANGO_ENV_FILE="$(abspath $(ENV_FILE))"; \
 	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python scripts/persist-env.py "$(ENV_FILE)" PUBLIC_URL DATABASE_URL CACHE_URL; \
+	url="$${PUBLIC_URL:-$$(sed -n 's/^PUBLIC_URL=//p' "$(ENV_FILE)" | tail -n 1)}"; \
+	url="$${url:-http://127.0.0.1:8000}"; url="$${url%/}"; \
+	bind="$${BIND:-$$($(BIN)/python -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print("%s:%d" % (p.hostname, p.port or (443 if p.scheme == "https" else 80)))' "$$url")}"; \
 	$(BIN)/python manage.py collectstatic --noinput -v 0; \
 	$(BIN)/python manage.py bootstrap_demo; \
 	echo "Serving $$url on $$bind ($(WORKERS) workers x $(THREADS) threads); Ctrl-C stops."; \
-	exec $(BIN)/gunicorn authport.wsgi --bind "$$bind" --workers $(WORKERS) --threads $(THREADS) \
-	  --access-logfile - --error-logfile -
+	access_log=(--access-logfile -); [[ "$${LOG_FORMAT:-}" == json ]] && access_log=(); \
+	exec $(BIN)/gunicorn authport.wsgi --config python:authport.gunicorn_conf --bind "$$bind" \
+	  --workers $(WORKERS) --threads $(THREADS) "$${access_log[@]}" --error-logfile -
 
 # Debian's Chromium and Auth0's SPA SDK (npm ci); without them the SPA browser test skips itself.
 browser-deps:

@@ -1,6 +1,7 @@
 """Reads of APIs."""
 
 import datetime as dt
+import difflib
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,25 @@ def resource_server_get(*, tenant: Tenant, id_or_identifier: str) -> ResourceSer
 
 def resource_server_find(*, tenant: Tenant, identifier: str) -> ResourceServer | None:
     return ResourceServer.objects.for_tenant(tenant).filter(identifier=identifier).first()
+
+
+def resource_server_identifiers(*, tenant: Tenant) -> list[str]:
+    """The identifiers of the tenant's own APIs (not the system API), by name: what a user could mean."""
+    return list(
+        ResourceServer.objects.for_tenant(tenant)
+        .filter(is_system=False)
+        .order_by("name")
+        .values_list("identifier", flat=True)
+    )
+
+
+def resource_server_nearest_identifier(identifier: str, identifiers: list[str]) -> str | None:
+    """The registered identifier closest to a mistyped one ("did you mean"), e.g. a missing trailing slash.
+
+    Identifiers match exactly (SPEC section 2), so the explainer and the commands suggest, never guess.
+    """
+    close = difflib.get_close_matches(identifier, identifiers, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def previous_secret_in_grace(api: ResourceServer, *, now: dt.datetime | None = None) -> bool:

@@ -8,7 +8,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-# `make serve` writes a local .env with generated secrets and asks for it to be read;
-# production passes real environment variables instead.
-if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
-    env.read_env(str(BASE_DIR / ".env"))
+# A local .env (`make serve` writes one with generated secrets) is read only when
+# DJANGO_READ_DOT_ENV_FILE is true, as in cookiecutter-django; manage.py turns it on by default, so
+# that every command an operator types sees what `make serve` saw. Production passes real
+# environment variables instead, and they always win over the file. DJANGO_ENV_FILE points elsewhere.
+DOT_ENV_FILE = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False) and DOT_ENV_FILE.is_file():
+    env.read_env(str(DOT_ENV_FILE))

@@ -4,6 +4,8 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from core.metrics import db_error
+
 
 @require_safe
 def healthz(request):
@@ -19,5 +21,6 @@ def readyz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
+        db_error(exc)
         return JsonResponse({"status": "unavailable", "database": str(exc.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

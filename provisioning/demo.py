@@ -100,6 +100,22 @@ class DemoBootstrap:
         )
         return commands
 
+    def password_grant_outcome(self) -> str:
+        """What the printed password grant (scope openid profile, no audience) gives with this tenant's
+        Default Audience, which the README's Management API example sets (SPEC section 2)."""
+        api = self.tenant.default_audience
+        if api is None:
+            return "no audience: an opaque token, valid at /userinfo"
+        if api.is_symmetric:
+            return (
+                f"no audience, so the Default Audience {api.identifier} applies; it is an HS256 API, so the "
+                'request is refused (400 invalid_request) until the Default Audience changes or "openid" is dropped'
+            )
+        return (
+            f"no audience, so the Default Audience {api.identifier} applies: a {api.signing_alg} JWT "
+            f"with aud [{api.identifier}, {self.tenant.issuer}userinfo]"
+        )
+
     def as_json(self) -> dict:
         return {
             "tenant": self.tenant.slug,
@@ -135,6 +151,7 @@ class DemoBootstrap:
             },
             "management_client": self.management_client,
             "curl": self.curl_commands(),
+            "password_grant_outcome": self.password_grant_outcome(),
             "notes": self.notes,
         }
 
@@ -181,7 +198,18 @@ def demo_bootstrap() -> DemoBootstrap:
         management_client = {
             "client_id": provisioned.management_client.client_id,
             "client_secret": provisioned.management_client_secret,
+            "created": True,
         }
+    else:
+        # As for the demo apps: a stored secret is only a hash, so every run shows a new one, and the
+        # README's Management API examples work after any `make serve`, not only the first.
+        existing = clients_list(tenant=tenant).filter(grants__resource_server__is_system=True).first()
+        if existing is not None:
+            management_client = {
+                "client_id": existing.client_id,
+                "client_secret": client_rotate_secret(client=existing),
+                "created": False,
+            }
 
     apis = []
     for _, identifier, name, alg in DEMO_APIS:

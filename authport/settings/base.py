@@ -45,10 +45,33 @@ def _fernet_keys(name: str) -> list[str]:
     return keys
 
 
-PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+def _public_url(value: str) -> str:
+    """Scheme, host and optional port only (SPEC section 1): tenants live at {PUBLIC_URL}/{slug}/.
+
+    A path would be dropped from every route while discovery still advertised it (URLs that 404),
+    so it is refused at start, with a query, fragment or user part, in one line that says why.
+    """
+    url = value.strip().rstrip("/")
+    shape = "scheme, host and optional port, e.g. https://auth.example.com or http://127.0.0.1:8000"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"PUBLIC_URL must start with http:// or https:// ({shape}); got {value!r}.")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        raise ImproperlyConfigured(f"PUBLIC_URL has an invalid port ({shape}); got {value!r}.") from None
+    if not parts.hostname or "@" in parts.netloc:
+        raise ImproperlyConfigured(f"PUBLIC_URL must name a host and nothing else ({shape}); got {value!r}.")
+    if parts.path or parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ImproperlyConfigured(
+            f"PUBLIC_URL must have no path, query or fragment ({shape}); got {value!r}. Authport serves "
+            "each tenant at {PUBLIC_URL}/{slug}/ and cannot be mounted under a path."
+        )
+    return url
+
+
+PUBLIC_URL = _public_url(env.str("PUBLIC_URL", default="http://127.0.0.1:8000"))
 _public = urlsplit(PUBLIC_URL)
-if _public.scheme not in ("http", "https") or not _public.hostname:
-    raise ImproperlyConfigured(f"PUBLIC_URL must be an http(s) URL, got {PUBLIC_URL!r}")
 
 # No built-in value ever stands in, DEBUG or not: it would key every client-secret hash and session.
 SECRET_KEY = _required("SECRET_KEY")
@@ -102,6 +125,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.head.HeadResponseMiddleware",  # outermost: sees the final response, Content-Length included
+    "core.metrics.RequestMetricsMiddleware",  # Prometheus metrics and the request log (LOG_FORMAT)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,9 +259,25 @@ SPECTACULAR_SETTINGS = {
 # Secrets shown once in the admin travel in a message: keep messages server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# LOG_FORMAT=json: every line is one JSON object, and each request is logged (`authport.request`:
+# method, path, status, duration_ms, endpoint, tenant; grant_type and outcome at the token endpoint).
+# In text format gunicorn's access log tells about requests instead.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"authport.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }

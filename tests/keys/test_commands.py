@@ -2,8 +2,10 @@
 
 import datetime as dt
 import json
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
@@ -292,12 +294,13 @@ def test_rotate_api_secret_with_zero_grace_drops_the_old_secret(tenant, hs256_ap
         ),
         pytest.param(
             ["--tenant", "acme", "--api", "https://hs.acme.test"],
-            "Unknown API https://hs.acme.test in tenant acme.",
-            id="unknown_api_case",
+            "Unknown API https://hs.acme.test in tenant acme. Did you mean https://hs.acme.test/? "
+            "(Identifiers match exactly, trailing slash included.)",
+            id="missing_trailing_slash_case",
         ),
         pytest.param(
             ["--tenant", "other", "--api", "https://hs.acme.test/"],
-            "Unknown API https://hs.acme.test/ in tenant other.",
+            "Unknown API https://hs.acme.test/ in tenant other. It has no APIs.",
             id="other_tenants_api_case",
         ),
         pytest.param(
@@ -350,3 +353,27 @@ def test_revoke_signing_key_takes_a_kid_that_starts_with_a_dash(tenant):
     # then
     assert out.startswith(f"Revoked RS256 key -{kid[1:]} of acme:")
     assert SigningKey.objects.get(kid=f"-{kid[1:]}").state == "revoked"
+
+
+def _run_both(command: str, *args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(command, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_rotating_twice_in_a_row_warns_as_the_admin_does(tenant):
+    # given: a first rotation an hour after the tenant's keys were made (no warning then)
+    SigningKey.objects.for_tenant(tenant).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    _, first_err = _run_both("rotate_signing_keys", "--tenant", "acme")
+    promoted = kid_of(tenant, "RS256", "next")
+
+    # when: again at once, so the new next key was published moments ago
+    out, err = _run_both("rotate_signing_keys", "--tenant", "acme")
+
+    # then: it rotates, and says on stderr what the admin's confirmation page says
+    assert first_err == ""
+    assert kid_of(tenant, "RS256", "current") == promoted
+    assert err.startswith(f"Warning: acme RS256: the next key {promoted} was published only ")
+    assert "less than the JWKS cache lifetime (300 s)" in err
+    assert "s more avoids that.\n" in err
+    assert out.startswith("acme RS256: previous ")

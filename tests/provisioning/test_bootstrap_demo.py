@@ -109,7 +109,8 @@ def test_second_run_creates_nothing_new(first):
     assert get_user_model().objects.count() == 1
     assert set(SigningKey.objects.values_list("kid", flat=True)) == kids
     assert second["tenant_created"] is False
-    assert second["management_client"] is None
+    assert second["management_client"]["client_id"] == first["management_client"]["client_id"]
+    assert second["management_client"]["created"] is False
     assert (second["m2m_client"]["client_id"], second["web_client"]["client_id"]) == (
         first["m2m_client"]["client_id"],
         first["web_client"]["client_id"],
@@ -208,3 +209,51 @@ def test_text_output_lists_credentials_and_commands(db):
     assert "Demo M2M (secret rotated):" in again
     assert "Django admin (/admin/): user admin exists; its password is unchanged." in again
     assert "Note: Client secrets are stored only as hashes" in again
+
+
+def test_every_run_prints_a_working_management_secret(first):
+    # when: `make serve` again, as the README's Management API examples need MGMT_ID and MGMT_SECRET
+    out = _bootstrap()
+
+    # then
+    tenant = Tenant.objects.get(slug="demo")
+    management = Client.objects.for_tenant(tenant).get(grants__resource_server__is_system=True)
+    assert "Management client (secret rotated):" in out
+    assert f"  client_id:     {management.client_id}" in out
+    secret = out.split(f"  client_id:     {management.client_id}\n  client_secret: ")[1].split("\n")[0]
+    assert management.secret_matches(secret) is True
+    assert management.secret_matches(first["management_client"]["client_secret"]) is False
+
+
+@pytest.mark.parametrize(
+    ("default_audience", "says"),
+    [
+        pytest.param(None, "no audience: an opaque token, valid at /userinfo", id="none"),
+        pytest.param(
+            "https://api.demo.test/",
+            "no audience, so the Default Audience https://api.demo.test/ applies: a RS256 JWT with aud "
+            "[https://api.demo.test/, http://127.0.0.1:8000/demo/userinfo]",
+            id="rs256",
+        ),
+        pytest.param(
+            "https://hs256.demo.test/",
+            "no audience, so the Default Audience https://hs256.demo.test/ applies; it is an HS256 API, so the "
+            'request is refused (400 invalid_request) until the Default Audience changes or "openid" is dropped',
+            id="hs256",
+        ),
+    ],
+)
+def test_password_grant_line_says_what_the_default_audience_makes_of_it(first, default_audience, says):
+    # given: the README's PATCH tenants/settings, or none
+    tenant = Tenant.objects.get(slug="demo")
+    tenant.default_audience = (
+        ResourceServer.objects.for_tenant(tenant).get(identifier=default_audience) if default_audience else None
+    )
+    tenant.save()
+
+    # when
+    out = _bootstrap()
+
+    # then
+    assert f"Password grant, scope 'openid profile' and {says}:\n" in out
+    assert ("opaque" in out) is (default_audience is None)

@@ -1,7 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apis.selectors import resource_server_find
+from apis.selectors import (
+    resource_server_find,
+    resource_server_identifiers,
+    resource_server_nearest_identifier,
+)
 from apis.services import DEFAULT_SECRET_GRACE_SECONDS, resource_server_rotate_secret
 from tenants.selectors import tenant_get
 
@@ -31,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown tenant: {tenant}")
         resource_server = resource_server_find(tenant=found, identifier=api)
         if resource_server is None:
-            raise CommandError(f"Unknown API {api} in tenant {tenant}.")
+            raise CommandError(_unknown_api(tenant=found, identifier=api))
         try:
             rotated = resource_server_rotate_secret(api=resource_server, grace_seconds=grace)
         except ValidationError as exc:
@@ -45,3 +49,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  the previous secret verifies until {expires} ({grace} s).")
         else:
             self.stdout.write("  the previous secret no longer verifies (no grace period).")
+
+
+def _unknown_api(*, tenant, identifier: str) -> str:
+    """One line: the API is unknown, and the identifier it probably is (as the explainer suggests)."""
+    identifiers = resource_server_identifiers(tenant=tenant)
+    nearest = resource_server_nearest_identifier(identifier, identifiers)
+    if nearest:
+        hint = f"Did you mean {nearest}? (Identifiers match exactly, trailing slash included.)"
+    elif identifiers:
+        hint = "Its APIs: " + ", ".join(identifiers) + "."
+    else:
+        hint = "It has no APIs."
+    return f"Unknown API {identifier} in tenant {tenant.slug}. {hint}"

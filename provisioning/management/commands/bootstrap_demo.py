@@ -37,7 +37,8 @@ class Command(BaseCommand):
         for api in r["apis"]:
             w(f"  API {api['identifier']} ({api['name']}, {api['signing_alg']})")
         if r["management_client"]:
-            w("Management client (shown once, on creation):")
+            created = r["management_client"]["created"]
+            w(f"Management client ({'created' if created else 'secret rotated'}):")
             w(f"  client_id:     {r['management_client']['client_id']}")
             w(f"  client_secret: {r['management_client']['client_secret']}")
         for key in ("m2m_client", "web_client"):
@@ -59,5 +60,5 @@ class Command(BaseCommand):
         w(f"  {r['curl']['client_credentials_rs256']}")
         w("Client-credentials JWT for the HS256 API:")
         w(f"  {r['curl']['client_credentials_hs256']}")
-        w("Password grant, scope 'openid profile' and no audience (an opaque token, valid at /userinfo):")
+        w(f"Password grant, scope 'openid profile' and {r['password_grant_outcome']}:")
         w(f"  {r['curl']['password']}")

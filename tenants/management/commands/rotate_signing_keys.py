@@ -1,8 +1,11 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from tenants.keys import JWKS_MAX_AGE
 from tenants.models import Tenant
+from tenants.rotation import tenant_rotation_preview
 from tenants.selectors import tenant_get
 from tenants.services import signing_keys_rotate
 
@@ -31,6 +34,17 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"Unknown tenant: {tenant}")
             tenants = [found]
+        # The admin's confirmation page warns about these; a command cannot ask, so it says so on stderr.
+        now = timezone.now()
+        for t in tenants:
+            for chain in tenant_rotation_preview(tenant=t, now=now).chains:
+                if chain.next_recently_published:
+                    self.stderr.write(
+                        f"Warning: {t.slug} {chain.alg}: the next key {chain.next.kid} was published only "
+                        f"{chain.next_published_for} s ago, less than the JWKS cache lifetime ({JWKS_MAX_AGE} s): "
+                        "a verifier whose cached JWKS is older does not know it yet and refuses the new tokens "
+                        f"until it refetches. Waiting {chain.seconds_until_safe} s more avoids that."
+                    )
         # One transaction per tenant: a tenant's lock is held only while its own chains rotate.
         rotated = [
             {
