@@ -1,17 +1,29 @@
-"""Admin for APIs (resource servers): identifier, algorithm, scopes, lifetimes, masked HS256 secret."""
+"""Admin for APIs (resource servers), the page an Auth0 dashboard user registers and wires up APIs on
+(SPEC section 6): identifier, algorithm, scopes as rows, lifetimes; its machine-to-machine applications
+with their grants; a test panel; the permissions table; the HS256 secret behind a confirmation."""
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
+from itertools import zip_longest
 
+import jwt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template import loader
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
 
-from apis.models import ResourceServer
+from apis.models import ResourceServer, validate_scopes
 from apis.selectors import hs256_previous_secret
 from apis.services import (
     DEFAULT_SECRET_GRACE_SECONDS,
@@ -21,7 +33,109 @@ from apis.services import (
     resource_server_rotate_secret,
     resource_server_update,
 )
-from core.admin import TenantScopedAdmin, mask_secret
+from clients.models import Client, ClientGrant
+from clients.services import client_grants_set
+from core.admin import TenantScopedAdmin, holds_unstorable_text, mask_secret
+from core.exceptions import AuthportError
+from core.http import client_ip
+from tokens.explanation.explain import explain_token
+from tokens.explanation.forms import answer_for_display
+from tokens.grants.exchange import token_exchange
+
+M2M_LIMIT = 200  # applications listed on an API's page; more are reached through the client grants list
+
+
+class ScopeRowsWidget(forms.Widget):
+    """Scopes as rows of value and description; a script adds rows, and three empty ones come without it."""
+
+    template_name = "admin/apis/widgets/scope_rows.html"
+    empty_rows = 3
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(f"{name}-value") if hasattr(data, "getlist") else []
+        descriptions = data.getlist(f"{name}-description") if hasattr(data, "getlist") else []
+        return [(v, d) for v, d in zip_longest(values, descriptions, fillvalue="")]
+
+    def value_omitted_from_data(self, data, files, name):
+        return f"{name}-value" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = [_row(item) for item in (value or [])]
+        context["widget"]["rows"] = rows + [("", "")] * self.empty_rows
+        return context
+
+    def format_value(self, value):
+        return value
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The project's templates (not the form renderer's, which sees only the apps' directories).
+        return mark_safe(loader.render_to_string(self.template_name, self.get_context(name, value, attrs)))  # noqa: S308
+
+
+def _row(item) -> tuple[str, str]:
+    if isinstance(item, dict):
+        return str(item.get("value", "")), str(item.get("description", ""))
+    value, description = item
+    return str(value), str(description)
+
+
+class ScopeRowsField(forms.Field):
+    """Auth0's `scopes` list, validated entry by entry with the model's (and Management API's) rule."""
+
+    widget = ScopeRowsWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[dict]:
+        scopes, errors = [], []
+        for number, item in enumerate(value or [], start=1):
+            scope, description = (s.strip() for s in _row(item))
+            if not scope and not description:
+                continue
+            if not scope:
+                errors.append(
+                    ValidationError(f'Row {number}: the scope with description "{description}" has no value.')
+                )
+                continue
+            scopes.append({"value": scope, "description": description})
+        if errors:
+            raise ValidationError(errors)
+        return scopes
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if holds_unstorable_text(value):
+            raise ValidationError("Null characters and lone surrogates are not allowed.", code="unstorable")
+        errors = []
+        for item in value:
+            try:
+                validate_scopes([item])
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+        validate_scopes(value)  # what only the whole list shows: a scope listed twice
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
+class ResourceServerForm(forms.ModelForm):
+    scopes = ScopeRowsField(
+        label="Permissions (scopes)",
+        help_text="One scope a row: its value (e.g. read:items, no spaces) and a description.",
+    )
+
+    class Meta:
+        model = ResourceServer
+        fields = ("tenant", "identifier", *UPDATABLE_FIELDS)
+
 
 CONFIRMED = "yes"  # the confirmation form's "post" field, as in Django's delete_selected
 
@@ -90,10 +204,28 @@ def secret_rotation_preview(api: ResourceServer) -> SecretRotationPreview:
 
 @admin.register(ResourceServer)
 class ResourceServerAdmin(TenantScopedAdmin):
+    form = ResourceServerForm
     list_display = ("name", "identifier", "signing_alg", "tenant", "is_system", "token_lifetime")
-    list_filter = ("signing_alg", ("tenant", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("signing_alg", "is_system")
     list_select_related = ("tenant",)
-    search_fields = ("name", "identifier")
+    search_fields = ("name", "identifier", "tenant__slug")
+    autocomplete_fields = ("tenant",)
+    fieldsets_add = (
+        (None, {"fields": ("tenant", "name", "identifier", "signing_alg", "scopes")}),
+        (
+            "Token settings",
+            {
+                "fields": (
+                    "token_lifetime",
+                    "token_lifetime_for_web",
+                    "allow_offline_access",
+                    "skip_consent_for_verifiable_first_party_clients",
+                    "enforce_policies",
+                    "token_dialect",
+                )
+            },
+        ),
+    )
     fields = (
         "tenant",
         "public_id",
@@ -113,12 +245,16 @@ class ResourceServerAdmin(TenantScopedAdmin):
     )
     actions = ("rotate_signing_secret",)
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [
-                f for f in self.fields if f not in ("public_id", "is_system") and not f.endswith("_masked")
-            ]
-        return self.fields
+            return self.fieldsets_add
+        general = ("tenant", "public_id", "name", "identifier", "signing_alg")
+        secret = ("signing_secret_masked", "previous_signing_secret_masked") if obj.is_symmetric else ()
+        return (
+            (None, {"fields": (*general, *secret, "is_system")}),
+            ("Permissions", {"fields": ("scopes",)}),
+            ("Token settings", self.fieldsets_add[1][1]),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -138,6 +274,156 @@ class ResourceServerAdmin(TenantScopedAdmin):
         if obj is not None and obj.is_system:
             return False
         return super().has_delete_permission(request, obj)
+
+    # The API's own pages: machine-to-machine access, the test token, the HS256 secret.
+
+    def get_urls(self):
+        # Before the default URLs: their catch-all "<path:object_id>/" would take these paths too.
+        def view(suffix, func):
+            return path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(func),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_{suffix.replace('-', '_')}",
+            )
+
+        return [
+            view("m2m", self.m2m_view),
+            view("test-token", self.test_token_view),
+            view("reveal-secret", self.reveal_secret_view),
+            view("rotate-secret", self.rotate_secret_view),
+            *super().get_urls(),
+        ]
+
+    def _api_or_none(self, request, object_id, *, change: bool = True) -> ResourceServer | None:
+        api = self.get_object(request, unquote(object_id))  # scoped: another tenant's API is "not found"
+        if api is not None and not (
+            self.has_change_permission(request, api) if change else self.has_view_permission(request, api)
+        ):
+            raise PermissionDenied
+        return api
+
+    def _change_url(self, api: ResourceServer, anchor: str = "") -> str:
+        url = reverse("admin:apis_resourceserver_change", args=[api.pk], current_app=self.admin_site.name)
+        return url + (f"#{anchor}" if anchor else "")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        api = self.get_object(request, unquote(object_id))
+        if api is not None and self.has_view_permission(request, api):
+            extra_context = {**(extra_context or {}), **api_page_panels(api)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def m2m_view(self, request, object_id):
+        """Authorize machine-to-machine applications and choose their scopes: one POST, one transaction."""
+        api = self._api_or_none(request, object_id)
+        if api is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(api, "m2m"))
+        # Only the tenant's applications listed on the page are considered; any other id is ignored.
+        listed = {str(c.pk): c for c in m2m_candidates(api)}
+        authorized = set(request.POST.getlist("authorize"))
+        wanted = {
+            client: (request.POST.getlist(f"scope-{pk}") if pk in authorized else None)
+            for pk, client in listed.items()
+            if pk in request.POST.getlist("listed")
+        }
+        try:
+            counts = client_grants_set(api=api, grants=wanted)
+        except (ValidationError, AuthportError) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+            self.message_user(request, f"Nothing was saved: {text}", messages.ERROR)
+        else:
+            now = sum(1 for scope in wanted.values() if scope is not None)
+            self.message_user(
+                request,
+                f"Saved: {now} application{'s' if now != 1 else ''} authorized for {api.name} "
+                f"({counts['created']} added, {counts['updated']} changed, {counts['deleted']} removed).",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(api, "m2m"))
+
+    def test_token_view(self, request, object_id):
+        """Issue a real client-credentials token for an authorized application, and explain it.
+
+        The token comes from the token endpoint's own exchange (the application is taken as
+        authenticated: the portal user administers it) and the explanation from explain_token.
+        """
+        api = self._api_or_none(request, object_id)
+        if api is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(api, "test"))
+        client = Client.objects.for_tenant(api.tenant).filter(pk=request.POST.get("client") or None).first()
+        if client is None:
+            self.message_user(request, "Choose one of the tenant's applications.", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(api, "test"))
+        try:
+            body = token_exchange(
+                client=client,
+                params={"grant_type": "client_credentials", "audience": api.identifier},
+                ip=client_ip(request),
+            )
+        except AuthportError as exc:
+            self.message_user(
+                request, f"No token for {client.name}: {exc.status} {exc.code}: {exc.message}", messages.ERROR
+            )
+            return HttpResponseRedirect(self._change_url(api, "test"))
+        token = body["access_token"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Test token for {api.name}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": api,
+            "client": client,
+            "token": token,
+            "expires_in": body.get("expires_in"),
+            "header_json": json.dumps(jwt.get_unverified_header(token), indent=2),
+            # Display only: explain_token below is what verifies it.
+            "claims_json": json.dumps(jwt.decode(token, options={"verify_signature": False}), indent=2),
+            "answer": answer_for_display(explain_token(tenant=api.tenant, token=token)),
+            "change_url": self._change_url(api, "test"),
+        }
+        return TemplateResponse(request, "admin/apis/resourceserver/test_token.html", context)
+
+    def reveal_secret_view(self, request, object_id):
+        """The HS256 secret, after a confirmation step (SPEC section 6)."""
+        api = self._api_or_none(request, object_id)
+        if api is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not api.is_symmetric:
+            self.message_user(
+                request, f"{api.name} signs with {api.signing_alg}: it has no secret.", messages.WARNING
+            )
+            return HttpResponseRedirect(self._change_url(api))
+        revealed = request.method == "POST" and request.POST.get("post") == CONFIRMED
+        if revealed:
+            # TODO(logs): record an `sapi` log event whose details name request.user (who saw the secret).
+            pass
+        previous = hs256_previous_secret(api)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Signing secret of {api.name}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": api,
+            "revealed": revealed,
+            "secret": api.signing_secret if revealed else None,
+            "previous": previous if revealed else None,
+            "masked": mask_secret(api.signing_secret),
+            "change_url": self._change_url(api),
+        }
+        response = TemplateResponse(request, "admin/apis/resourceserver/reveal_secret.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    def rotate_secret_view(self, request, object_id):
+        """ "Rotate signing secret" for this one API: the action's confirmation page, with the grace period."""
+        api = self._api_or_none(request, object_id)
+        if api is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        response = self.rotate_signing_secret(request, self.get_queryset(request).filter(pk=api.pk))
+        return response or HttpResponseRedirect(self._change_url(api))
 
     @admin.display(description="Signing secret")
     def signing_secret_masked(self, obj) -> str:
@@ -231,3 +517,74 @@ class ResourceServerAdmin(TenantScopedAdmin):
             f"{mask_secret(rotated.signing_secret)} from now on; {old}.",
             messages.SUCCESS,
         )
+
+
+def m2m_candidates(api: ResourceServer) -> list[Client]:
+    """The applications an API's page offers to authorize: the tenant's machine-to-machine ones and
+    any other already granted, at most M2M_LIMIT, in one query."""
+    return list(
+        Client.objects.for_tenant(api.tenant)
+        .filter(Q(app_type=Client.AppType.NON_INTERACTIVE) | Q(grants__resource_server=api))
+        .distinct()
+        .order_by("name", "pk")[:M2M_LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class M2MRow:
+    client: Client
+    grant: ClientGrant | None
+    scopes: list[tuple[str, str, bool]]  # (value, description, granted)
+    can_use_client_credentials: bool
+
+
+def api_page_panels(api: ResourceServer) -> dict:
+    """What an API's page shows besides its form, ready for the template (a fixed number of queries)."""
+    candidates = m2m_candidates(api)
+    grants = {
+        g.client_id: g for g in ClientGrant.objects.filter(resource_server=api).select_related("client")
+    }
+    rows = []
+    for client in candidates:
+        grant = grants.get(client.pk)
+        granted = set(grant.scope) if grant else set()
+        rows.append(
+            M2MRow(
+                client=client,
+                grant=grant,
+                scopes=[(s["value"], s.get("description", ""), s["value"] in granted) for s in api.scopes],
+                can_use_client_credentials=client.allows_grant(Client.GrantType.CLIENT_CREDENTIALS)
+                and not client.is_public,
+            )
+        )
+    authorized = sorted((g.client for g in grants.values()), key=lambda c: (c.name, c.pk))
+    granted_to = {s["value"]: [] for s in api.scopes}
+    for grant in grants.values():
+        for scope in grant.scope:
+            granted_to.setdefault(scope, []).append(grant.client.name)
+    example = authorized[0] if authorized else None
+    return {
+        "m2m_rows": rows,
+        "m2m_limit": M2M_LIMIT,
+        "authorized_clients": authorized,
+        "permission_rows": [
+            (s["value"], s.get("description", ""), sorted(granted_to.get(s["value"], []))) for s in api.scopes
+        ],
+        "token_url": f"{api.tenant.issuer}oauth/token",
+        "curl": token_curl(api, example),
+        "log_events_for": api,
+    }
+
+
+def token_curl(api: ResourceServer, client: Client | None) -> str:
+    """A ready client-credentials request for this API (the secret is never stored in the clear)."""
+    body = {
+        "client_id": client.client_id if client else "YOUR_CLIENT_ID",
+        "client_secret": "YOUR_CLIENT_SECRET",
+        "audience": api.identifier,
+        "grant_type": "client_credentials",
+    }
+    return (
+        f"curl --request POST \\\n  --url '{api.tenant.issuer}oauth/token' \\\n"
+        f"  --header 'content-type: application/json' \\\n  --data '{json.dumps(body)}'"
+    )

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -42,6 +42,10 @@ def validate_scopes(value) -> None:
         if scope in seen:
             raise ValidationError(f'Scope "{scope}" is listed twice.')
         seen.add(scope)
+
+
+# Auth0's rule for an API's name; the Management API and the admin both apply it through the model.
+validate_api_name = RegexValidator(r"^[^<>]+$", "Can not contain '<' or '>' characters.")
 
 
 # The path of a tenant's special audience, for any slug: `{slug}/userinfo`, `{slug}/api/v2/` and anything
@@ -86,10 +90,11 @@ class ResourceServer(TenantOwnedModel):
     """An API a tenant registered; its `identifier` is the `aud` of the JWTs issued for it."""
 
     class SigningAlg(models.TextChoices):
-        RS256 = "RS256"
-        PS256 = "PS256"
-        ES256 = "ES256"
-        HS256 = "HS256"
+        # Labels as written in JOSE (RFC 7518), not Django's "Rs256".
+        RS256 = "RS256", "RS256"
+        PS256 = "PS256", "PS256"
+        ES256 = "ES256", "ES256"
+        HS256 = "HS256", "HS256"
 
     class TokenDialect(models.TextChoices):
         ACCESS_TOKEN = "access_token"
@@ -98,7 +103,7 @@ class ResourceServer(TenantOwnedModel):
         RFC9068_PROFILE_AUTHZ = "rfc9068_profile_authz"
 
     public_id = models.CharField(max_length=24, unique=True, default=new_public_id, editable=False)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_api_name])
     identifier = models.CharField(
         max_length=600, help_text="The `audience` value. Cannot be changed once the API is created."
     )

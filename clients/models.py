@@ -19,11 +19,16 @@ def new_client_id() -> str:
     return "".join(secrets.choice(CLIENT_ID_ALPHABET) for _ in range(32))
 
 
+MAX_URL_LENGTH = 2000
+
+
 def _validate_url_list(value, *, field: str, origins_only: bool = False) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError(f"{field} must be a list of URLs.")
     check = URLValidator(schemes=["http", "https"])
     for url in value:
+        if len(url) > MAX_URL_LENGTH:
+            raise ValidationError(f'{field}: "{url[:60]}…" is longer than {MAX_URL_LENGTH} characters.')
         try:
             check(url)
         except ValidationError as exc:

@@ -119,3 +119,30 @@ def client_delete(*, client: Client) -> None:
 def client_grant_delete(*, grant: ClientGrant) -> None:
     """Withdraw a client's access to an API: no new client-credentials tokens for it (SPEC 2.6)."""
     grant.delete()
+
+
+@transaction.atomic
+def client_grants_set(*, api: ResourceServer, grants: dict[Client, list[str] | None]) -> dict[str, int]:
+    """Set which applications may get client-credentials tokens for `api`, and with which scopes.
+
+    `grants` maps each application to its scopes, or to None to withdraw its grant; applications not
+    in it are left alone. All or nothing, in one transaction: a scope the API does not define, or an
+    application of another tenant, refuses the whole change (the grants' own clean()). The API row is
+    locked so that two portal pages saved at once apply one after the other.
+    """
+    ResourceServer.objects.select_for_update().filter(pk=api.pk).first()
+    existing = {g.client_id: g for g in ClientGrant.objects.filter(resource_server=api, client__in=list(grants))}
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    for client, scope in grants.items():
+        grant = existing.get(client.pk)
+        if scope is None:
+            if grant is not None:
+                client_grant_delete(grant=grant)
+                counts["deleted"] += 1
+        elif grant is None:
+            client_grant_create(client=client, resource_server=api, scope=scope)
+            counts["created"] += 1
+        elif list(grant.scope) != list(scope):
+            client_grant_update(grant=grant, scope=scope)
+            counts["updated"] += 1
+    return counts

@@ -96,6 +96,54 @@ class StorableJSONField(forms.JSONField):
         return InvalidJSONInput(data)
 
 
+class LineListField(forms.Field):
+    """A list of strings edited as text: one entry a line, or comma separated (SPEC section 6).
+
+    `entry_validator` is the model's validator of the whole list (the Management API's rule); it is
+    run on each entry alone, so that every bad entry gets its own error naming it, then on the list.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80, "spellcheck": "false"})
+
+    def __init__(self, *, entry_validator=None, separators: str = "\n,", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.entry_validator = entry_validator
+        self.separators = separators
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        text = value or ""
+        for separator in self.separators[1:]:
+            text = text.replace(separator, self.separators[0])
+        return [entry.strip() for entry in text.split(self.separators[0]) if entry.strip()]
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if holds_unstorable_text(value):
+            raise ValidationError("Null characters and lone surrogates are not allowed.", code="unstorable")
+        if self.entry_validator is None:
+            return
+        errors = []
+        for entry in value:
+            try:
+                self.entry_validator([entry])
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+        self.entry_validator(value)
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
+
+
 def as_validation_error(exc: Exception) -> ValidationError:
     return exc if isinstance(exc, ValidationError) else ValidationError(getattr(exc, "message", str(exc)))
 
@@ -239,8 +287,18 @@ class TenantScopedAdmin(SecretLookupRefusal, admin.ModelAdmin):
 
 
 class StaffUserAdmin(SecretLookupRefusal, DjangoUserAdmin):
-    """Django's own staff-user admin, with the same refusal of lookups on password hashes."""
+    """Django's own staff-user admin, with the same refusal of lookups on password hashes.
 
+    Named "Portal staff" (templates/admin/app_list.html), apart from a tenant's end users.
+    """
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Portal staff", **(extra_context or {})})
+
+
+admin.site.site_header = "Authport"
+admin.site.site_title = "Authport"
+admin.site.index_title = "Tenants, APIs and applications"
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), StaffUserAdmin)

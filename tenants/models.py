@@ -108,9 +108,9 @@ class SigningKey(TenantOwnedModel):
     """
 
     class Alg(models.TextChoices):
-        RS256 = "RS256"
-        PS256 = "PS256"
-        ES256 = "ES256"
+        RS256 = "RS256", "RS256"
+        PS256 = "PS256", "PS256"
+        ES256 = "ES256", "ES256"
 
     class State(models.TextChoices):
         NEXT = "next"

@@ -1,9 +1,8 @@
 """JSON shapes of the resource-server (API) endpoints: Auth0's field names (SPEC section 5)."""
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from apis.models import MAX_TOKEN_LIFETIME, ResourceServer
+from apis.models import MAX_TOKEN_LIFETIME, ResourceServer, validate_api_name
 from apis.selectors import hs256_previous_secret
 from management_api import (
     StrictBooleanField,
@@ -27,7 +26,7 @@ class ResourceServerUpdateInput(StrictSerializer):
         min_length=1,
         max_length=200,
         required=False,
-        validators=[RegexValidator(r"^[^<>]+$", "Can not contain '<' or '>' characters.")],
+        validators=[validate_api_name],
     )
     signing_alg = StrictChoiceField(ResourceServer.SigningAlg.choices, required=False)
     signing_secret = StrictCharField(min_length=1, required=False)

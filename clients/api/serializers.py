@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from clients.models import Client
+from clients.models import MAX_URL_LENGTH, Client
 from management_api import (
     StrictBooleanField,
     StrictCharField,
@@ -19,7 +19,7 @@ class JwtConfigurationInput(StrictSerializer):
 
 
 def _urls(**kwargs):
-    return StrictListField(child=StrictCharField(max_length=2000), required=False, **kwargs)
+    return StrictListField(child=StrictCharField(max_length=MAX_URL_LENGTH), required=False, **kwargs)
 
 
 class ClientUpdateInput(StrictSerializer):

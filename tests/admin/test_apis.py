@@ -19,7 +19,8 @@ def _api_body(tenant, **overrides) -> dict:
         "identifier": "https://orders.test/",
         "name": "Orders",
         "signing_alg": "RS256",
-        "scopes": '[{"value": "read:orders", "description": "Read orders"}]',
+        "scopes-value": ["read:orders"],
+        "scopes-description": ["Read orders"],
         "token_lifetime": "86400",
         "token_lifetime_for_web": "7200",
         "token_dialect": "access_token",
@@ -62,7 +63,7 @@ def test_a_nul_character_in_a_scope_is_a_form_error(superuser_client, tenant, rs
     # when
     resp = superuser_client.post(
         f"/admin/apis/resourceserver/{rs256_api.pk}/change/",
-        _api_body(tenant, name="Acme API", scopes='[{"value": "read:a\\u0000b"}]'),
+        _api_body(tenant, name="Acme API", **{"scopes-value": ["read:a\x00b"], "scopes-description": [""]}),
     )
     # then
     assert resp.status_code == 200
