@@ -1,5 +1,7 @@
 """Applications and client grants in the admin: a secret is shown once, stored hashed, rotatable."""
 
+import re
+
 from clients.models import Client, ClientGrant
 from tests.admin.changelist import action_body, messages_of
 from tests.factories import make_api, make_client
@@ -12,10 +14,10 @@ def _client_body(tenant, **overrides) -> dict:
         "description": "",
         "app_type": "regular_web",
         "grant_types": ["authorization_code", "refresh_token"],
-        "callbacks": '["https://billing.test/cb"]',
-        "allowed_origins": "[]",
-        "web_origins": "[]",
-        "allowed_logout_urls": "[]",
+        "callbacks": "https://billing.test/cb",
+        "allowed_origins": "",
+        "web_origins": "",
+        "allowed_logout_urls": "",
         "token_endpoint_auth_method": "client_secret_post",
         "jwt_lifetime_in_seconds": "36000",
         "is_first_party": "on",
@@ -23,9 +25,9 @@ def _client_body(tenant, **overrides) -> dict:
     }
 
 
-def _secret_from(messages: list[str]) -> str:
-    [message] = [m for m in messages if "shown once" in m]
-    return message.rsplit(" ", 1)[1]
+def _secret_from(page: str) -> str:
+    [secret] = re.findall(r'id="client-secret-value">([^<]+)<', page)
+    return secret
 
 
 def test_adding_an_application_shows_its_secret_once(superuser_client, tenant):
@@ -36,11 +38,13 @@ def test_adding_an_application_shows_its_secret_once(superuser_client, tenant):
     client = Client.objects.get(tenant=tenant, name="Billing")
     assert client.grant_types == ["authorization_code", "refresh_token"]
     assert client.callbacks == ["https://billing.test/cb"]
-    secret = _secret_from(messages_of(resp))
-    assert client.secret_matches(secret)
+    assert resp["Location"] == f"/admin/clients/client/{client.pk}/change/#credentials"
+    assert [m for m in messages_of(resp) if "shown once" in m]
     first = superuser_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
     again = superuser_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
-    assert secret in first  # the flashed message, on the page the add redirected to
+    secret = _secret_from(first)  # beside the client ID and the Domain, on the page the add redirected to
+    assert client.secret_matches(secret)
+    assert 'id="app-domain">http://127.0.0.1:8000/acme/<' in first
     assert client.client_id in again
     assert secret not in again
     assert client.client_secret_hash not in first + again
@@ -72,17 +76,28 @@ def test_a_public_client_with_client_credentials_is_a_form_error(superuser_clien
     assert not Client.objects.filter(name="Billing").exists()
 
 
-def test_rotate_action_replaces_the_secret(staff_client, tenant):
+def test_rotating_the_secret_asks_first_then_shows_the_new_one_once(staff_client, tenant):
     # given
     client, old_secret = make_client(tenant, name="Worker")
-    # when
-    resp = staff_client.post("/admin/clients/client/", action_body("rotate_client_secret", client.pk))
+    url = f"/admin/clients/client/{client.pk}/rotate-secret/"
+    # when: the confirmation page
+    confirm = staff_client.get(url)
+    # then: nothing changed yet
+    assert confirm.status_code == 200
+    assert "The current secret stops working at once" in confirm.content.decode()
+    client.refresh_from_db()
+    assert client.secret_matches(old_secret)
+    # when: confirmed
+    resp = staff_client.post(url, {"post": "yes"})
     # then
     assert resp.status_code == 302
+    page = staff_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
+    new_secret = _secret_from(page)
     client.refresh_from_db()
-    new_secret = _secret_from(messages_of(resp))
     assert client.secret_matches(new_secret)
     assert not client.secret_matches(old_secret)
+    assert f"client_secret=&quot;{new_secret}&quot;" in page  # the quick start carries the real values
+    assert new_secret not in staff_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
 
 
 def test_staff_creates_a_client_grant_in_their_tenant(staff_client, tenant, rs256_api):
@@ -91,7 +106,7 @@ def test_staff_creates_a_client_grant_in_their_tenant(staff_client, tenant, rs25
     # when
     resp = staff_client.post(
         "/admin/clients/clientgrant/add/",
-        {"client": str(client.pk), "resource_server": str(rs256_api.pk), "scope": '["read:items"]'},
+        {"client": str(client.pk), "resource_server": str(rs256_api.pk), "scope": "read:items"},
     )
     # then
     assert resp.status_code == 302
@@ -116,7 +131,7 @@ def test_a_grant_across_tenants_is_a_form_error(superuser_client, tenant, other_
     # when
     resp = superuser_client.post(
         "/admin/clients/clientgrant/add/",
-        {"client": str(client.pk), "resource_server": str(foreign_api.pk), "scope": "[]"},
+        {"client": str(client.pk), "resource_server": str(foreign_api.pk), "scope": ""},
     )
     # then
     assert resp.status_code == 200
@@ -131,7 +146,7 @@ def test_a_grant_scope_is_changed_through_the_change_form(superuser_client, m2m_
     grant = ClientGrant.objects.get(client=m2m_app.client, resource_server=rs256_api)
     # when
     resp = superuser_client.post(
-        f"/admin/clients/clientgrant/{grant.pk}/change/", {"scope": '["write:items"]'}
+        f"/admin/clients/clientgrant/{grant.pk}/change/", {"scope": ["write:items"]}
     )
     # then
     assert resp.status_code == 302
