@@ -19,7 +19,7 @@ MANAGEMENT_SCOPES = [
     for action in ("read", "create", "update", "delete")
     if not (resource == "tenant_settings" and action in ("create", "delete"))
     and not (resource == "signing_keys" and action == "delete")
-]
+] + ["read:logs"]  # Auth0's logs are read-only
 
 # What a flow that acts for a user may get for the management audience, as Auth0 allows: the user's
 # own profile and metadata, nothing administrative. Any other requested scope is dropped.

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("tenants.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("tokens.api.urls")),
+    path("", include("logs.api.urls")),
     re_path(r"^[\s\S]*$", UnknownPathApi.as_view()),  # last: Auth0's JSON 404, not Django's HTML one
 ]

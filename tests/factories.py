@@ -1,11 +1,16 @@
 """factory_boy factories that go through the services, so test data obeys the same rules as real data."""
 
+import datetime as dt
+
 import factory
+from django.utils import timezone
 
 from accounts.services import user_create
 from apis.services import resource_server_create
 from clients.models import Client
 from clients.services import client_create, client_grant_create
+from logs.models import LogEvent
+from logs.recorder import new_log_id
 from provisioning.services import tenant_provision
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -56,3 +61,11 @@ def make_user(tenant, *, email: str = "alice@example.test", password: str = DEFA
     kwargs.setdefault("name", "Alice Example")
     kwargs.setdefault("email_verified", True)
     return user_create(tenant=tenant, email=email, password=password, **kwargs)
+
+
+def make_log_event(tenant, *, date=None, type: str = "seccft", **kwargs):
+    """A stored log event; its log_id sorts by `date` (default now), as the recorder's do."""
+    when = date or timezone.now()
+    if isinstance(when, str):
+        when = dt.datetime.fromisoformat(when)
+    return LogEvent.objects.create(tenant=tenant, log_id=new_log_id(when), date=when, type=type, **kwargs)
