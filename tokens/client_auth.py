@@ -16,6 +16,7 @@ from tenants.models import Tenant
 CLIENT_FIELDS = (
     "tenant_id",
     "client_id",
+    "name",  # the log event's client_name
     "client_secret_hash",
     "grant_types",
     "token_endpoint_auth_method",

@@ -11,9 +11,20 @@ def no_store(response):
     return response
 
 
-def oauth_error_response(err: AuthportError, *, headers: dict | None = None) -> JsonResponse:
-    """RFC 6749 section 5.2: {"error", "error_description"} with the error's status, never cached."""
+HINT_HEADER = "Authport-Hint"
+
+
+def oauth_error_response(
+    err: AuthportError, *, headers: dict | None = None, hint: str | None = None
+) -> JsonResponse:
+    """RFC 6749 section 5.2: {"error", "error_description"} with the error's status, never cached.
+
+    The body stays exactly Auth0's (SDKs and scripts match its text); the fix, when there is one,
+    travels in the `Authport-Hint` header, printable ASCII only.
+    """
     response = JsonResponse({"error": err.code, "error_description": err.message}, status=err.status)
+    if hint:
+        response[HINT_HEADER] = "".join(c if 0x20 <= ord(c) < 0x7F else "?" for c in hint)
     for name, value in (headers or {}).items():
         response[name] = value
     return no_store(response)

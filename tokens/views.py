@@ -5,22 +5,29 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import TenantUser
 from core.exceptions import AuthportError, InvalidRequest
-from core.http import end_user_ip
+from core.http import client_ip, end_user_ip
 from tenants.selectors import tenant_get
 from tokens.client_auth import InvalidClientBasic, client_authenticate
 from tokens.cors import cors
-from tokens.grants.exchange import token_exchange
+from tokens.events import exchange_event_record, unauthenticated_exchange_record
+from tokens.explanation.explain import detailed_hints, generic_hints, refusal_fix
+from tokens.grants.exchange import token_decide, token_issue
 from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
 from tokens.responses import bearer_error_response, no_store, oauth_error_response
 from tokens.storage.refresh import refresh_token_revoke
 from tokens.verification import InvalidToken, userinfo_token_verify
 
+LOG_ID_HEADER = "Authport-Log-Id"  # the event that explains this answer (GET /api/v2/logs/{id})
+
 
 @csrf_exempt
 @cors(methods="POST")
 def token(request, tenant_slug: str):
-    """POST /{slug}/oauth/token: RFC 6749 section 3.2, form-encoded or JSON."""
+    """POST /{slug}/oauth/token: RFC 6749 section 3.2, form-encoded or JSON.
+
+    Decide, issue, and record the decision as an Auth0 log event with its explanation.
+    """
     if request.method != "POST":
         response = oauth_error_response(InvalidRequest("The token endpoint accepts POST only.", status=405))
         response["Allow"] = "POST, OPTIONS"
@@ -28,13 +35,42 @@ def token(request, tenant_slug: str):
     try:
         params = read_params(request)
         client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
-        ip = end_user_ip(request, confidential_client=not client.is_public)
-        body = token_exchange(client=client, params=params, ip=ip)
     except InvalidClientBasic as err:
-        return oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
+        response = oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
+        return _unauthenticated_logged(request, tenant_slug, locals().get("params", {}), err, response)
     except AuthportError as err:
-        return oauth_error_response(err)
-    return no_store(JsonResponse(body))
+        return _unauthenticated_logged(
+            request, tenant_slug, locals().get("params", {}), err, oauth_error_response(err)
+        )
+    ip = end_user_ip(request, confidential_client=not client.is_public)
+    # Only a client that proved who it is may be told about the tenant's configuration.
+    hints = generic_hints() if client.is_public else detailed_hints(client.tenant)
+    decision = token_decide(client=client, params=params, ip=ip)
+    error = decision.refusal
+    body = None
+    if error is None:
+        try:
+            body = token_issue(decision)
+        except AuthportError as err:
+            error = err
+    log_id = exchange_event_record(
+        request=request, decision=decision, params=params, ip=ip, hints=hints, error=error
+    )
+    if error is not None:
+        response = oauth_error_response(error, hint=refusal_fix(error, hints))
+    else:
+        response = no_store(JsonResponse(body))
+    response[LOG_ID_HEADER] = log_id
+    return response
+
+
+def _unauthenticated_logged(request, tenant_slug: str, params: dict, err: AuthportError, response):
+    tenant = tenant_get(slug=tenant_slug)
+    if tenant is not None:
+        response[LOG_ID_HEADER] = unauthenticated_exchange_record(
+            request=request, tenant=tenant, params=params, error=err, ip=client_ip(request)
+        )
+    return response
 
 
 def _bearer_token(request) -> str | None:

@@ -100,6 +100,15 @@ BRUTE_FORCE_BLOCK_SECONDS = env.int("BRUTE_FORCE_BLOCK_SECONDS", default=24 * 36
 if BRUTE_FORCE_MAX_ATTEMPTS < 1 or BRUTE_FORCE_BLOCK_SECONDS < 1:
     raise ImproperlyConfigured("BRUTE_FORCE_MAX_ATTEMPTS and BRUTE_FORCE_BLOCK_SECONDS must be 1 or more.")
 
+# Log events are kept this many days; clear_expired_tokens deletes older ones (SPEC section 9).
+LOG_RETENTION_DAYS = env.int("LOG_RETENTION_DAYS", default=30)
+if LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LOG_RETENTION_DAYS must be 1 or more.")
+
+# Log events (SPEC section 9) are stored by a writer thread per process, off the request path;
+# LOG_EVENTS_SYNC=true stores them within the request instead (the tests do).
+LOG_EVENTS_SYNC = env.bool("LOG_EVENTS_SYNC", default=False)
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 
@@ -121,6 +130,7 @@ INSTALLED_APPS = [
     "accounts",
     "tokens",
     "provisioning",
+    "logs",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +138,8 @@ MIDDLEWARE = [
     "core.metrics.RequestMetricsMiddleware",  # Prometheus metrics and the request log (LOG_FORMAT)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The OAuth protocol endpoints answer here: they use none of the middleware below (core/sessionless.py).
+    "core.sessionless.SessionlessMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +178,9 @@ if not DATABASES["default"].get("ENGINE"):
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that polls the socket instead of a SELECT 1 per request.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn threads share one file: wait for the write lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -174,6 +189,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# JWKS and discovery come from the cache, keyed on a version each change bumps (tenants/published.py).
+# A shared cache holds the version too; a process-local one cannot, so the version is read from the
+# database on each request, and a rotation made by another process is still seen at once.
+PUBLISHED_VERSIONS_IN_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

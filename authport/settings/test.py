@@ -15,3 +15,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
+LOG_EVENTS_SYNC = True  # each test sees its events at once, inside its own transaction

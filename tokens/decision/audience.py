@@ -11,9 +11,15 @@ from django.db.models import OuterRef, Subquery
 
 from apis.models import ResourceServer
 from clients.models import ClientGrant
-from core.exceptions import AccessDenied, AuthportError, InvalidRequest
+from core.exceptions import AuthportError
 from core.prepared import PreparedQuery
 from tenants.models import SigningKey, Tenant
+from tokens.decision.refusals import (
+    AudienceResourceConflict,
+    HS256SecondAudience,
+    NoAudience,
+    UnknownAudience,
+)
 
 
 @dataclass
@@ -114,12 +120,7 @@ def audience_resolve(
 
     # Step 1: the requested audience, and where it came from.
     if audience and resource and audience != resource:
-        raise fail(
-            InvalidRequest(
-                f'The audience ("{audience}") and resource ("{resource}") parameters differ; send one of them.'
-            ),
-            steps,
-        )
+        raise fail(AudienceResourceConflict(audience, resource), steps)
     requested = audience or resource
     if requested:
         source = "parameter"
@@ -155,9 +156,7 @@ def audience_resolve(
                     f"No API of this tenant has the identifier {requested} (identifiers match exactly).",
                 )
             )
-            if surface == "authorize":
-                raise fail(AccessDenied(f"Service not found: {requested}"), steps)
-            raise fail(AccessDenied(f"Service not enabled within domain: {requested}"), steps)
+            raise fail(UnknownAudience(requested, surface=surface), steps)
         audiences.append(api.identifier)
         steps.append(
             Step("api_lookup", f'Found API "{api.name}" ({api.identifier}), signed with {api.signing_alg}.')
@@ -180,12 +179,7 @@ def audience_resolve(
     # Step 4: no audience at all.
     if not audiences:
         if not acts_for_user:
-            raise fail(
-                AccessDenied(
-                    "No audience parameter was provided, and no default audience has been configured"
-                ),
-                steps,
-            )
+            raise fail(NoAudience(), steps)
         # A user token with no API is still a userinfo token, as Auth0 issues it.
         audiences.append(tenant.userinfo_audience)
         steps.append(
@@ -202,11 +196,8 @@ def audience_resolve(
             Step("hs256_single_audience", "An HS256 API cannot share its token with the userinfo audience.")
         )
         raise fail(
-            InvalidRequest(
-                f'API "{api.name}" ({api.identifier}), {origin}, signs its tokens with HS256, which can hold only '
-                f'one audience, but scope "openid" adds the userinfo audience ({tenant.userinfo_audience}). '
-                "Either switch the API to an asymmetric algorithm such as RS256, "
-                'or drop "openid" from the scope. Nothing was issued.'
+            HS256SecondAudience(
+                api_name=api.name, identifier=api.identifier, origin=origin, userinfo=tenant.userinfo_audience
             ),
             steps,
         )

@@ -3,8 +3,8 @@
 import json
 
 from apis.system import CURRENT_USER_SCOPES
-from core.exceptions import AccessDenied, InvalidScope
 from tokens.decision.audience import Resolution, Step, fail
+from tokens.decision.refusals import NoClientGrant, RbacDenied
 from tokens.issuing.oidc import OIDC_SCOPES
 
 
@@ -26,13 +26,7 @@ def client_credentials_scope(*, resolution: Resolution, requested: list[str], au
     api = resolution.api
     if api is None or api.client_grant_scope is None:  # NULL: the client has no grant
         resolution.steps.append(Step("client_grant", f"The client has no client grant for {audience}."))
-        raise fail(
-            AccessDenied(
-                f'Client is not authorized to access "{audience}". '
-                'You need to create a "client-grant" associated to this API.'
-            ),
-            resolution.steps,
-        )
+        raise fail(NoClientGrant(audience), resolution.steps)
     granted = _grant_scope(api)
     if not requested:
         scope = granted
@@ -78,9 +72,7 @@ def user_scope(*, resolution: Resolution, requested: list[str], permissions: set
             resolution.steps.append(
                 Step("rbac", "RBAC is on and the user holds none of the requested permissions.")
             )
-            raise fail(
-                InvalidScope("User is not authorized to the audience for those scopes"), resolution.steps
-            )
+            raise fail(RbacDenied(), resolution.steps)
         if len(allowed) < len(api_scopes):
             missing = " ".join(s for s in api_scopes if s not in allowed)
             resolution.steps.append(

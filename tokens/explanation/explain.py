@@ -12,22 +12,16 @@ from django.utils import timezone
 from apis.models import ResourceServer
 from clients.models import Client
 from core.crypto import sha256_hex
-from core.exceptions import AuthportError, InvalidClient, UnauthorizedClient
+from core.exceptions import AuthportError
 from core.models import text_storable
 from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
-from tokens.decision.audience import Resolution, Step, audience_resolve
-from tokens.decision.scopes import client_credentials_scope, parse_scope, user_scope
+from tokens.decision.audience import Resolution, Step
+from tokens.decision.refusals import Hints, Refusal, UnknownClient
+from tokens.decision.scopes import parse_scope
+from tokens.decision.token_request import TokenDecision, token_request_decide
 from tokens.models import OPAQUE_PREFIX, OpaqueAccessToken
 from tokens.verification import InvalidToken, hs256_jwt_verify
-
-USER_GRANTS = (
-    "authorization_code",
-    "implicit",
-    "password",
-    "refresh_token",
-    Client.GrantType.PASSWORD_REALM,
-)
 
 
 def _answer(outcome: dict, steps: list[Step], summary: str, fix: str | None) -> dict:
@@ -43,18 +37,40 @@ def _apis(tenant: Tenant) -> list[str]:
     )
 
 
-def _suggest_api(tenant: Tenant, near: str | None = None) -> str | None:
-    """The registered identifier closest to `near`; without `near`, the API(s) a user could mean."""
-    identifiers = _apis(tenant)
-    if near:
-        close = difflib.get_close_matches(near, identifiers, n=1, cutoff=0.6)
+class TenantApis:
+    """The tenant's API identifiers, read once and only when a fix needs them."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self._identifiers: list[str] | None = None
+
+    @property
+    def identifiers(self) -> list[str]:
+        if self._identifiers is None:
+            self._identifiers = _apis(self.tenant)
+        return self._identifiers
+
+    def nearest(self, identifier: str) -> str | None:
+        close = difflib.get_close_matches(identifier, self.identifiers, n=1, cutoff=0.6)
         return close[0] if close else None
-    if len(identifiers) > 1:
-        return "one of " + ", ".join(identifiers)
-    return identifiers[0] if identifiers else None
+
+    def any(self) -> str | None:
+        if len(self.identifiers) > 1:
+            return "one of " + ", ".join(self.identifiers)
+        return self.identifiers[0] if self.identifiers else None
 
 
-def _error_outcome(err: AuthportError) -> dict:
+def detailed_hints(tenant: Tenant) -> Hints:
+    """Hints that may name the tenant's configuration: for admins and authenticated confidential clients."""
+    return Hints(detailed=True, apis=TenantApis(tenant))
+
+
+def generic_hints() -> Hints:
+    """Hints for public or unauthenticated callers: the rule, never the tenant's configuration."""
+    return Hints(detailed=False)
+
+
+def error_outcome(err: AuthportError) -> dict:
     return {
         "format": None,
         "alg": None,
@@ -65,43 +81,51 @@ def _error_outcome(err: AuthportError) -> dict:
     }
 
 
-def _explain_error(
-    tenant: Tenant, err: AuthportError, steps: list[Step], requested: str | None, scopes: list[str]
-) -> dict:
+def refusal_fix(err: AuthportError, hints: Hints) -> str | None:
+    """The fix a refusal carries (tokens.decision.refusals); other errors carry none."""
+    return err.fix(hints) if isinstance(err, Refusal) else None
+
+
+def _explain_error(err: AuthportError, steps: list[Step], hints: Hints) -> dict:
     summary = f"The token endpoint would answer {err.status} {err.code}: {err.message}"
-    fix = None
-    if err.message.startswith(("Service not enabled within domain", "Service not found")):
-        suggestion = _suggest_api(tenant, near=requested)
-        fix = (
-            f'"{requested}" is not the identifier of any API of this tenant (identifiers match exactly, '
-            "trailing slash included). "
-            + (
-                f"Did you mean {suggestion}?"
-                if suggestion
-                else "Register the API, or pass the identifier of a registered one."
-            )
-        )
-    elif "HS256" in err.message and "openid" in err.message:
-        fix = 'Switch the API to an asymmetric algorithm such as RS256, or drop "openid" from the scope.'
-    elif err.message.startswith("No audience parameter"):
-        suggestion = _suggest_api(tenant)
-        fix = (
-            f"Pass audience={suggestion}."
-            if suggestion
-            else "Pass the identifier of an API as audience, or set the tenant's Default Audience."
-        )
-    elif err.message.startswith("Client is not authorized"):
-        fix = "Create a client grant for this client and API (Management API: POST client-grants, or the admin)."
-    elif isinstance(err, UnauthorizedClient):
-        fix = "Add the grant type to the application's grant_types."
-    return _answer(_error_outcome(err), steps, summary, fix)
+    return _answer(error_outcome(err), steps, summary, refusal_fix(err, hints))
 
 
-def _kid_for(tenant: Tenant, resolution: Resolution) -> str | None:
+def decision_outcome(decision: TokenDecision) -> dict:
+    """What the token endpoint answers for this decision: format, alg, kid, audiences, scope, error."""
+    if decision.refusal is not None:
+        return error_outcome(decision.refusal)
+    resolution = decision.resolution
     api = resolution.api
-    if api is None or api.is_symmetric:
-        return None
-    return getattr(api, "current_kid", None)
+    return {
+        "format": resolution.format,
+        "alg": resolution.alg,
+        "kid": None if api is None or api.is_symmetric else getattr(api, "current_kid", None),
+        "audiences": resolution.audiences,
+        "scope": " ".join(decision.scope or []),
+        "error": None,
+    }
+
+
+def decision_explain(decision: TokenDecision, *, hints: Hints, requested_scope: list[str]) -> dict:
+    """SPEC section 7's answer for a decision: the dry run's, and the log's for a real request."""
+    if decision.refusal is not None:
+        return _explain_error(decision.refusal, decision.steps, hints)
+    resolution = decision.resolution
+    outcome = decision_outcome(decision)
+    if resolution.format == "opaque":
+        summary, fix = _explain_opaque(resolution, requested_scope, hints)
+    else:
+        aud = resolution.audiences[0] if len(resolution.audiences) == 1 else resolution.audiences
+        summary = (
+            f"A JWT signed with {resolution.alg}"
+            + (f" (kid {outcome['kid']})" if outcome["kid"] else "")
+            + f", aud {json.dumps(aud)}."
+        )
+        if resolution.audience_source == "default_audience":
+            summary += " The audience came from the tenant's Default Audience, since the request named none."
+        fix = None
+    return _answer(outcome, decision.steps, summary, fix)
 
 
 def explain_request(
@@ -113,9 +137,9 @@ def explain_request(
     resource: str | None = None,
     scope: str | None = None,
 ) -> dict:
-    """A dry run of SPEC section 2 for a token request: nothing is issued and no secret is needed."""
-    steps: list[Step] = []
-    scopes = parse_scope(scope)
+    """A dry run of SPEC section 2 for a token request: nothing is issued and no secret is needed.
+    It runs the token endpoint's own decision (tokens.decision.token_request)."""
+    hints = detailed_hints(tenant)
     client = (
         Client.objects.for_tenant(tenant)
         .select_related("tenant__default_audience")
@@ -123,77 +147,24 @@ def explain_request(
         .first()
     )
     if client is None:
-        steps.append(Step("client", f"No application of this tenant has client_id {client_id!r}."))
-        return _explain_error(
-            tenant,
-            InvalidClient("Client authentication failed: unknown client or wrong client credentials."),
-            steps,
-            None,
-            scopes,
-        )
-    steps.append(Step("client", f'Application "{client.name}" ({client.client_id}).'))
-    if not client.allows_grant(grant_type):
-        steps.append(
-            Step(
-                "grant_type", f"The application's grant types are: {', '.join(client.grant_types) or 'none'}."
-            )
-        )
-        return _explain_error(
-            tenant,
-            UnauthorizedClient(f"Grant type '{grant_type}' not allowed for the client."),
-            steps,
-            None,
-            scopes,
-        )
-    acts_for_user = grant_type in USER_GRANTS
-    requested = audience or resource
-    try:
-        resolution = audience_resolve(
-            tenant=tenant,
-            client=client,
-            audience=audience,
-            resource=resource,
-            scopes=scopes,
-            acts_for_user=acts_for_user,
-        )
-    except AuthportError as err:
-        return _explain_error(tenant, err, [*steps, *getattr(err, "steps", [])], requested, scopes)
-    resolution.steps[:0] = steps  # the client checks come first; the scope steps append to the same list
-    try:
-        if acts_for_user:
-            granted = user_scope(resolution=resolution, requested=scopes, permissions=None)
-        else:
-            granted = client_credentials_scope(
-                resolution=resolution, requested=scopes, audience=resolution.requested_audience
-            )
-    except AuthportError as err:
-        return _explain_error(tenant, err, resolution.steps, requested, scopes)
-    steps = resolution.steps
-
-    outcome = {
-        "format": resolution.format,
-        "alg": resolution.alg,
-        "kid": _kid_for(tenant, resolution),
-        "audiences": resolution.audiences,
-        "scope": " ".join(granted),
-        "error": None,
+        steps = [Step("client", f"No application of this tenant has client_id {client_id!r}.")]
+        return _explain_error(UnknownClient(), steps, hints)
+    params = {
+        name: value
+        for name, value in {
+            "grant_type": grant_type,
+            "audience": audience,
+            "resource": resource,
+            "scope": scope,
+        }.items()
+        if value
     }
-    if resolution.format == "opaque":
-        summary, fix = _explain_opaque(tenant, resolution, scopes)
-    else:
-        aud = resolution.audiences[0] if len(resolution.audiences) == 1 else resolution.audiences
-        summary = (
-            f"A JWT signed with {resolution.alg}"
-            + (f" (kid {outcome['kid']})" if outcome["kid"] else "")
-            + f", aud {json.dumps(aud)}."
-        )
-        if resolution.audience_source == "default_audience":
-            summary += " The audience came from the tenant's Default Audience, since the request named none."
-        fix = None
-    return _answer(outcome, steps, summary, fix)
+    decision = token_request_decide(client=client, params=params, credentials=None)
+    decision.steps.insert(0, Step("client", f'Application "{client.name}" ({client.client_id}).'))
+    return decision_explain(decision, hints=hints, requested_scope=parse_scope(scope))
 
 
-def _explain_opaque(tenant: Tenant, resolution: Resolution, scopes: list[str]) -> tuple[str, str | None]:
+def _explain_opaque(resolution: Resolution, scopes: list[str], hints: Hints) -> tuple[str, str | None]:
     summary = (
         "No audience was requested and the tenant has no Default Audience, so the token is opaque "
         "and only valid at /userinfo."
@@ -205,7 +176,7 @@ def _explain_opaque(tenant: Tenant, resolution: Resolution, scopes: list[str]) -
             ' The scope has no "openid", so this is not an OpenID Connect request: no ID token is issued, '
             "and /userinfo answers only with what the other scopes release."
         )
-    suggestion = _suggest_api(tenant)
+    suggestion = hints.apis.any() if hints.detailed and hints.apis is not None else None
     if suggestion:
         fix = f"Pass audience={suggestion} to get a JWT for that API."
     else:
@@ -297,7 +268,7 @@ def _explain_presented_opaque(tenant: Tenant, token: str) -> dict:
     summary = "An opaque access token: its only audience is userinfo, so it is valid only at /userinfo" + (
         " (it has expired)." if expired else "."
     )
-    suggestion = _suggest_api(tenant)
+    suggestion = TenantApis(tenant).any()
     fix = (
         f"Request it with audience={suggestion} to get a JWT."
         if suggestion

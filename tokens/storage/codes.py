@@ -1,4 +1,4 @@
-"""Authorization codes (RFC 6749 section 4.1, RFC 7636 PKCE) and the authorization_code grant.
+"""Authorization codes (RFC 6749 section 4.1, RFC 7636 PKCE): issued by /authorize, redeemed by the grant.
 
 A code is random, stored as its SHA-256, valid for 60 s, usable once, and bound to its client,
 its redirect_uri and its PKCE challenge. It carries what /authorize resolved (audience, scope,
@@ -14,18 +14,9 @@ import secrets
 from django.utils import timezone
 
 from core.crypto import sha256_hex
-from core.exceptions import InvalidGrant, InvalidRequest
-from tokens.decision.audience import audience_resolve
-from tokens.decision.scopes import parse_scope
-from tokens.issuing.user_tokens import (
-    OFFLINE_ACCESS,
-    refresh_allowed,
-    token_body,
-    user_access_token_issue,
-    user_id_token_issue,
-)
+from core.exceptions import InvalidGrant
 from tokens.models import CODE_PREFIX, AuthorizationCode
-from tokens.storage.refresh import new_family, refresh_family_revoke, refresh_token_issue
+from tokens.storage.refresh import new_family, refresh_family_revoke
 
 CODE_LIFETIME = dt.timedelta(seconds=60)
 INVALID = "Invalid authorization code"
@@ -105,70 +96,3 @@ def authorization_code_redeem(
     elif code_verifier:
         raise InvalidGrant("A code_verifier was sent, but the authorization request had no code_challenge.")
     return record
-
-
-def authorization_code_grant(*, client, params: dict[str, str], ip: str) -> dict:
-    """grant_type=authorization_code (RFC 6749 section 4.1.3)."""
-    code = params.get("code")
-    if not code:
-        raise InvalidRequest("Missing required parameter: code")
-    record = authorization_code_redeem(
-        client=client,
-        code=code,
-        redirect_uri=params.get("redirect_uri"),
-        code_verifier=params.get("code_verifier"),
-    )
-    user = record.user
-    if user.blocked:
-        raise InvalidGrant("user is blocked")
-    scope = parse_scope(record.scope)  # decided at /authorize, RBAC included
-    resolution = audience_resolve(
-        tenant=client.tenant,
-        client=client,
-        audience=record.audience,
-        resource=None,
-        scopes=scope,
-        acts_for_user=True,
-    )
-    with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
-    if not with_refresh:
-        scope = [s for s in scope if s != OFFLINE_ACCESS]
-    access_token, expires_in = user_access_token_issue(
-        client=client,
-        user=user,
-        resolution=resolution,
-        scope=scope,
-        grant_type="authorization_code",
-        family=record.refresh_family,
-    )
-    id_token = None
-    if "openid" in scope:
-        id_token = user_id_token_issue(
-            client=client,
-            user=user,
-            scope=scope,
-            auth_time=int(record.auth_time.timestamp()),
-            nonce=record.nonce or None,
-            access_token=access_token,
-        )
-    refresh_token = None
-    if with_refresh:
-        refresh_token = refresh_token_issue(
-            client=client,
-            user=user,
-            audience=record.audience,
-            scope=scope,
-            auth_time=record.auth_time,
-            family=record.refresh_family,
-        )
-        # A replay that ran while this exchange did found no refresh token yet: revoke it now.
-        if AuthorizationCode.objects.filter(pk=record.pk, replayed_at__isnull=False).exists():
-            refresh_family_revoke(tenant=client.tenant, family=record.refresh_family)
-            raise InvalidGrant(f"{INVALID}: it was already used; the tokens it issued are revoked.")
-    return token_body(
-        access_token=access_token,
-        expires_in=expires_in,
-        scope=scope,
-        id_token=id_token,
-        refresh_token=refresh_token,
-    )

@@ -12,15 +12,8 @@ import secrets
 from django.utils import timezone
 
 from core.crypto import sha256_hex
-from core.exceptions import InvalidGrant, InvalidRequest, InvalidScope
-from tokens.decision.audience import audience_resolve
+from core.exceptions import InvalidGrant, InvalidScope
 from tokens.decision.scopes import parse_scope
-from tokens.issuing.user_tokens import (
-    token_body,
-    user_access_token_issue,
-    user_id_token_issue,
-    user_scope_decide,
-)
 from tokens.models import REFRESH_PREFIX, OpaqueAccessToken, RefreshToken
 
 # Auth0's defaults for rotating refresh tokens: 30 days absolute, 15 days idle.
@@ -121,59 +114,3 @@ def refresh_token_revoke(*, client, token: str) -> None:
     record = refresh_token_find(tenant=client.tenant, token=token)
     if record is not None and record.client_id == client.pk:
         refresh_family_revoke(tenant=client.tenant, family=record.family)
-
-
-def refresh_token_grant(*, client, params: dict[str, str], ip: str) -> dict:
-    """grant_type=refresh_token (RFC 6749 section 6): the original audience, the same or a narrower scope."""
-    token = params.get("refresh_token")
-    if not token:
-        raise InvalidRequest("Missing required parameter: refresh_token")
-    record = refresh_token_use(client=client, token=token, scope=parse_scope(params.get("scope")))
-    user = record.user
-    if user.blocked:
-        raise InvalidGrant("user is blocked")
-    granted = parse_scope(record.scope)
-    requested = parse_scope(params.get("scope")) or granted
-    # The stored audience, never the request's nor today's Default Audience: the format stays the same.
-    resolution = audience_resolve(
-        tenant=client.tenant,
-        client=client,
-        audience=record.audience,
-        resource=None,
-        scopes=requested,
-        acts_for_user=True,
-    )
-    scope = user_scope_decide(resolution=resolution, requested=requested, user=user)
-    access_token, expires_in = user_access_token_issue(
-        client=client,
-        user=user,
-        resolution=resolution,
-        scope=scope,
-        grant_type="refresh_token",
-        family=record.family,
-    )
-    id_token = None
-    if "openid" in scope:
-        id_token = user_id_token_issue(
-            client=client, user=user, scope=scope, auth_time=int(record.auth_time.timestamp())
-        )
-    new_token = refresh_token_issue(
-        client=client,
-        user=user,
-        audience=record.audience,
-        scope=granted,
-        auth_time=record.auth_time,
-        family=record.family,
-        family_expires_at=record.family_expires_at,
-    )
-    # A reuse detected while this rotation ran revoked the family; the new token must not escape it.
-    if refresh_family_revoked(tenant=client.tenant, family=record.family):
-        refresh_family_revoke(tenant=client.tenant, family=record.family)
-        raise InvalidGrant("The refresh token has been revoked.")
-    return token_body(
-        access_token=access_token,
-        expires_in=expires_in,
-        scope=scope,
-        id_token=id_token,
-        refresh_token=new_token,
-    )

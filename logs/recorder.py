@@ -1,0 +1,167 @@
+"""Recording log events off the token's critical path (SPEC section 9).
+
+A request hands its event to `log_event_record`, which returns the event's id at once. A writer
+thread per process stores queued events in batches (one INSERT for many events under load), so a
+token request pays for building the event, not for writing it. `LOG_EVENTS_SYNC` (tests) writes in
+the request instead. A failure to store never fails the request: the loss is counted and logged.
+"""
+
+import datetime as dt
+import logging
+import os
+import queue
+import secrets
+import threading
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from logs.models import LogEvent
+
+logger = logging.getLogger("authport.logs")
+
+BATCH_SIZE = 500
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def new_log_id(when: dt.datetime) -> str:
+    """Digits that sort by time: "9002", microseconds since the epoch, then 12 random digits."""
+    micros = (when - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"9002{micros:016d}{secrets.randbelow(10**12):012d}"
+
+
+class _LossCounter:
+    """Events that could not be stored, per process (also exported as a metric when available)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.count += n
+        try:
+            from core.metrics import log_events_lost  # optional: the metrics module may be absent
+        except ImportError:
+            return
+        log_events_lost(n)
+
+
+lost_events = _LossCounter()
+
+
+def _store(rows: list[dict]) -> None:
+    try:
+        with transaction.atomic():  # a savepoint inside a request's transaction: a failure stays here
+            LogEvent.objects.bulk_create([LogEvent(**row) for row in rows])
+    except Exception:  # any database error: count it, say it, never raise into a request
+        lost_events.add(len(rows))
+        logger.exception("Could not store %d log event(s); they are lost.", len(rows))
+        if not connection.in_atomic_block:
+            connection.close()  # a broken connection is reopened on the next batch
+
+
+class _Writer:
+    """One daemon thread per process (started lazily, again after a fork) draining the queue."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[dict] = queue.Queue()
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, row: dict) -> None:
+        self._ensure_thread()
+        self._queue.put(row)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued event is stored (tests, commands). True when drained in time."""
+        done = threading.Event()
+        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
+        return done.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            if self._pid is not None:  # forked: the parent's queue and thread are not ours
+                self._queue = queue.Queue()
+            threading.Thread(target=self._run, name="authport-log-writer", daemon=True).start()
+            self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while len(rows) < BATCH_SIZE:
+                try:
+                    rows.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                _store(rows)
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+
+
+_writer = _Writer()
+
+
+def log_events_flush(timeout: float = 5.0) -> bool:
+    return True if settings.LOG_EVENTS_SYNC else _writer.flush(timeout)
+
+
+def _clip(value: str | None, limit: int) -> str:
+    return (value or "")[:limit]
+
+
+def log_event_record(
+    *,
+    tenant,
+    type: str,  # noqa: A002 - Auth0's field name
+    description: str = "",
+    request=None,
+    ip: str = "",
+    client_id: str = "",
+    client_name: str = "",
+    user_id: str = "",
+    user_name: str = "",
+    audience: str = "",
+    scope: str = "",
+    strategy: str = "",
+    strategy_type: str = "",
+    connection_name: str = "",
+    details: dict | None = None,
+) -> str:
+    """Queue one event and return its `log_id`. Callers pass only what may be shown: never a
+    secret, password, code or token (SPEC section 9)."""
+    now = timezone.now()
+    log_id = new_log_id(now)
+    meta = request.META if request is not None else {}
+    row = {
+        "tenant_id": tenant.pk,
+        "log_id": log_id,
+        "date": now,
+        "type": type,
+        "description": _clip(description, 2000),
+        "client_id": _clip(client_id, 64),
+        "client_name": _clip(client_name, 200),
+        "ip": _clip(ip or meta.get("REMOTE_ADDR", ""), 64),
+        "user_agent": _clip(meta.get("HTTP_USER_AGENT", ""), 1000),
+        "hostname": _clip(request.get_host() if request is not None else "", 255),
+        "user_id": _clip(user_id, 64),
+        "user_name": _clip(user_name, 254),
+        "audience": _clip(audience, 2000),
+        "scope": _clip(scope, 4000),
+        "strategy": strategy,
+        "strategy_type": strategy_type,
+        "connection": connection_name,
+        "details": details or {},
+    }
+    if settings.LOG_EVENTS_SYNC:
+        _store([row])
+    else:
+        _writer.submit(row)
+    return log_id
