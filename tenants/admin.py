@@ -4,16 +4,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.models import Role, TenantUser
 from apis.models import ResourceServer
 from apis.selectors import resource_servers_list
+from clients.models import Client
 from clients.selectors import clients_list
-from core.admin import TenantScopedAdmin
+from core.admin import StaffUserAdmin, TenantScopedAdmin
 from provisioning.services import tenant_provision
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.keys import JWKS_MAX_AGE
@@ -23,6 +26,7 @@ from tenants.rotation import (
     revocation_refusal,
     tenant_rotation_preview,
 )
+from tenants.selectors import signing_keys_published
 from tenants.services import signing_key_revoke, signing_keys_rotate, tenant_update
 from tokens.explanation.explain import explain_request, explain_token
 from tokens.explanation.forms import (
@@ -51,7 +55,8 @@ class TenantChangeForm(forms.ModelForm):
         field = self.fields.get("default_audience")
         if field is not None:
             # Only this tenant's own APIs; HS256 ones are labelled, as openid requests will be refused.
-            field.queryset = ResourceServer.objects.for_tenant(self.instance)
+            # Never the Management API (nor userinfo, which is no API row): SPEC section 6.
+            field.queryset = ResourceServer.objects.for_tenant(self.instance).filter(is_system=False)
             field.label_from_instance = lambda api: (
                 f"{api} [HS256: no openid]" if api.is_symmetric else str(api)
             )
@@ -62,9 +67,26 @@ class TenantChangeForm(forms.ModelForm):
 
 
 class TenantMembershipInline(admin.TabularInline):
+    """Who administers the tenant (portal staff), on the tenant's page."""
+
     model = TenantMembership
     fields = ("user",)
+    autocomplete_fields = ("user",)
     extra = 0
+    verbose_name = "portal staff member"
+    verbose_name_plural = "Portal staff who administer this tenant"
+
+
+class StaffMembershipInline(admin.TabularInline):
+    """The tenants a staff user administers, on the staff user's page."""
+
+    model = TenantMembership
+    fk_name = "user"
+    fields = ("tenant",)
+    autocomplete_fields = ("tenant",)
+    extra = 0
+    verbose_name = "tenant membership"
+    verbose_name_plural = "Tenants this staff user administers"
 
 
 @admin.register(Tenant)
@@ -77,6 +99,12 @@ class TenantAdmin(TenantScopedAdmin):
 
     def tenant_id_of(self, obj) -> int:
         return obj.pk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tenant = self.get_object(request, unquote(object_id))
+        if tenant is not None and self.has_view_permission(request, tenant):
+            extra_context = {**(extra_context or {}), **tenant_home(tenant)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Rotate signing keys of the selected tenants")
     def rotate_signing_keys(self, request, queryset):
@@ -202,6 +230,34 @@ class TenantAdmin(TenantScopedAdmin):
             self.message_user(request, hs256_audience_warning(tenant.default_audience), messages.WARNING)
 
 
+HOME_LIST_LIMIT = 10  # rows per list on a tenant's page; the "all" link leads to the filtered list
+
+
+def tenant_home(tenant: Tenant) -> dict:
+    """A tenant's page as its home (SPEC section 6): keys, APIs, applications, users, roles and links.
+
+    A fixed number of queries whatever the tenant's size: each list is cut at HOME_LIST_LIMIT and counted.
+    """
+    apis = ResourceServer.objects.for_tenant(tenant).order_by("-is_system", "name", "pk")
+    clients = Client.objects.for_tenant(tenant).order_by("name", "pk")
+    filter_query = f"?tenant__id__exact={tenant.pk}"
+    return {
+        "home_keys": signing_keys_published(tenant=tenant),
+        "home_apis": list(apis[:HOME_LIST_LIMIT]),
+        "home_api_count": apis.count(),
+        "home_clients": list(clients[:HOME_LIST_LIMIT]),
+        "home_client_count": clients.count(),
+        "home_user_count": TenantUser.objects.for_tenant(tenant).count(),
+        "home_role_count": Role.objects.for_tenant(tenant).count(),
+        "home_filter": filter_query,
+        "log_events_for": tenant,
+    }
+
+
+def _short_kid(kid: str) -> str:
+    return f"{kid[:10]}…"
+
+
 # Signing keys: rotate and revoke, each behind a confirmation page that says what will happen
 # (SPEC section 4). The pattern is Django's delete_selected: the action answers the changelist's POST
 # with the confirmation page, whose form posts the same action back with the selected ids and
@@ -212,13 +268,9 @@ CONFIRMED = "yes"  # the value of the confirmation form's "post" field, as in de
 
 
 def _rotation_outcome(tenant: Tenant, rotated) -> str:
-    chains = "; ".join(
-        f"{r.alg}: current {r.previous_kid or '(none)'} → {r.current_kid}"
-        + (f" ({r.previous_kid} is now previous)" if r.previous_kid else "")
-        + f", new next {r.next_kid}"
-        for r in rotated
-    )
-    return f"Rotated the signing keys of {tenant.slug}. {chains}."
+    """One line: which key now signs, per chain; the kids in full are on the keys' list."""
+    chains = ", ".join(f"{r.alg} with {_short_kid(r.current_kid)}" for r in rotated)
+    return f"Rotated the signing keys of {tenant.slug}: tokens are now signed {chains}."
 
 
 def rotate_keys_confirmed(modeladmin, request, *, tenants: list[Tenant], selected: list, action: str):
@@ -271,8 +323,9 @@ def rotate_keys_confirmed(modeladmin, request, *, tenants: list[Tenant], selecte
 class SigningKeyAdmin(TenantScopedAdmin):
     """Keys are machine-made: read-only, changed only by the rotate and revoke services (SPEC section 4)."""
 
-    list_display = ("kid", "alg", "state", "tenant", "current_since")
-    list_filter = ("state", "alg", ("tenant", admin.RelatedOnlyFieldListFilter))
+    list_display = ("kid_short", "alg", "state", "tenant", "current_since")
+    list_display_links = ("kid_short",)
+    list_filter = ("state", "alg")
     list_select_related = ("tenant",)
     search_fields = ("kid", "tenant__slug")
     # private_key_encrypted is never shown.
@@ -299,6 +352,10 @@ class SigningKeyAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Key ID (kid)", ordering="kid")
+    def kid_short(self, obj) -> str:
+        return format_html('<code title="{}">{}</code>', obj.kid, _short_kid(obj.kid))
 
     @admin.action(description="Rotate signing keys of the selected keys' tenants")
     def rotate_tenant_keys(self, request, queryset):
@@ -365,3 +422,18 @@ class SigningKeyAdmin(TenantScopedAdmin):
                 f"verifiers do once their cached JWKS expires (max-age {JWKS_MAX_AGE} s).",
                 messages.SUCCESS,
             )
+
+
+class StaffUserWithTenantsAdmin(StaffUserAdmin):
+    """Portal staff, with the tenants each one administers (set by superusers only)."""
+
+    inlines = (StaffMembershipInline,)
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is None or not request.user.is_superuser:
+            return []
+        return super().get_inline_instances(request, obj)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserWithTenantsAdmin)

@@ -71,10 +71,8 @@ def test_superuser_rotates_a_tenants_keys_through_the_confirmation(live_server, 
     # then
     assert f"Current key {current.kid} becomes previous" in seen["shown"]
     assert f"Next key {upcoming.kid} becomes current" in seen["shown"]
-    new_next = SigningKey.objects.get(tenant=tenant, alg="RS256", state="next")
     assert seen["reported"] == (
-        f"Rotated the signing keys of acme. RS256: current {current.kid} → {upcoming.kid} "
-        f"({current.kid} is now previous), new next {new_next.kid}."
+        f"Rotated the signing keys of acme: tokens are now signed RS256 with {upcoming.kid[:10]}…."
     )
     current.refresh_from_db()
     upcoming.refresh_from_db()
