@@ -9,15 +9,11 @@ from logs.query import log_query
 SORTS = {"date:-1": ("-date", "-log_id"), "date:1": ("date", "log_id")}
 
 
-def log_events_search(
-    *, tenant, q: str = "", sort: str = "date:-1"
-) -> QuerySet[LogEvent]:
+def log_events_search(*, tenant, q: str = "", sort: str = "date:-1") -> QuerySet[LogEvent]:
     """The tenant's events matching `q` (Auth0's query syntax, `logs.query`), newest first by default."""
     if sort not in SORTS:
         raise InvalidLogQuery(f'sort must be "date:1" or "date:-1", not "{sort}".')
-    return (
-        LogEvent.objects.for_tenant(tenant).filter(log_query(q)).order_by(*SORTS[sort])
-    )
+    return LogEvent.objects.for_tenant(tenant).filter(log_query(q)).order_by(*SORTS[sort])
 
 
 def log_events_after(*, tenant, log_id: str, take: int) -> list[LogEvent]:

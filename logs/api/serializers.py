@@ -32,12 +32,7 @@ class Auth0DateTimeField(serializers.DateTimeField):
     """ISO 8601 in UTC with milliseconds and `Z`, as Auth0 writes `date` (2026-01-02T03:04:05.678Z)."""
 
     def to_representation(self, value) -> str:
-        return (
-            value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[
-                :-3
-            ]
-            + "Z"
-        )
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class LogEventOutput(serializers.ModelSerializer):
@@ -52,8 +47,4 @@ class LogEventOutput(serializers.ModelSerializer):
 
     def to_representation(self, instance) -> dict:
         data = super().to_representation(instance)
-        return {
-            k: v
-            for k, v in data.items()
-            if k in ALWAYS_PRESENT or v not in ("", {}, None)
-        }
+        return {k: v for k, v in data.items() if k in ALWAYS_PRESENT or v not in ("", {}, None)}

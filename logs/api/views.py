@@ -16,16 +16,10 @@ _FIELD_NAME = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
 
 
 class LogSearchQuery(serializers.Serializer):
-    q = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
-    search = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
+    q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
     sort = serializers.CharField(required=False, default="date:-1", max_length=64)
-    fields = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000
-    )
+    fields = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     include_fields = serializers.BooleanField(required=False, default=True)
 
 
@@ -34,12 +28,8 @@ LogCheckpointQuery = type(
     "LogCheckpointQuery",
     (serializers.Serializer,),
     {
-        "from": serializers.RegexField(
-            r"^[0-9]{0,64}$", required=False, allow_blank=True, default=""
-        ),
-        "take": serializers.IntegerField(
-            min_value=1, max_value=100, required=False, default=50
-        ),
+        "from": serializers.RegexField(r"^[0-9]{0,64}$", required=False, allow_blank=True, default=""),
+        "take": serializers.IntegerField(min_value=1, max_value=100, required=False, default=50),
     },
 )
 
@@ -72,9 +62,7 @@ class LogListApi(TenantApiView):
                 str,
                 description="Auth0 query syntax: `type:fp AND date:[2026-01-01 TO *]`.",
             ),
-            OpenApiParameter(
-                "search", str, description="A synonym of `q` (auth0-python sends it)."
-            ),
+            OpenApiParameter("search", str, description="A synonym of `q` (auth0-python sends it)."),
             OpenApiParameter("sort", str, enum=["date:-1", "date:1"]),
             OpenApiParameter(
                 "fields",
@@ -86,9 +74,7 @@ class LogListApi(TenantApiView):
                 bool,
                 description="true (default): only `fields`; false: all but.",
             ),
-            OpenApiParameter(
-                "from", str, description="Checkpoint paging: events after this log_id."
-            ),
+            OpenApiParameter("from", str, description="Checkpoint paging: events after this log_id."),
             OpenApiParameter(
                 "take",
                 int,
@@ -100,21 +86,14 @@ class LogListApi(TenantApiView):
     def get(self, request, tenant_slug):
         if "from" in request.query_params:
             params = self.query(LogCheckpointQuery)
-            events = log_events_after(
-                tenant=self.tenant, log_id=params["from"], take=params["take"]
-            )
+            events = log_events_after(tenant=self.tenant, log_id=params["from"], take=params["take"])
             return Response(LogEventOutput(events, many=True).data)
         params = self.query(LogSearchQuery)
         paging = self.query(PaginationQuery)
         shape = _field_filter(params["fields"], params["include_fields"])
-        events = log_events_search(
-            tenant=self.tenant, q=params["q"] or params["search"], sort=params["sort"]
-        )
+        events = log_events_search(tenant=self.tenant, q=params["q"] or params["search"], sort=params["sort"])
         start, limit = paging["page"] * paging["per_page"], paging["per_page"]
-        items = [
-            shape(e)
-            for e in LogEventOutput(events[start : start + limit], many=True).data
-        ]
+        items = [shape(e) for e in LogEventOutput(events[start : start + limit], many=True).data]
         if not paging["include_totals"]:
             return Response(items)
         return Response(
@@ -133,6 +112,4 @@ class LogDetailApi(TenantApiView):
 
     @extend_schema(operation_id="logs_get", responses=LogEventOutput)
     def get(self, request, tenant_slug, id):
-        return Response(
-            LogEventOutput(log_event_get(tenant=self.tenant, log_id=id)).data
-        )
+        return Response(LogEventOutput(log_event_get(tenant=self.tenant, log_id=id)).data)

@@ -8,7 +8,8 @@ from tokens.storage.cleanup import expired_tokens_delete
 class Command(BaseCommand):
     help = (
         "Delete expired opaque access tokens, SSO sessions, refresh-token families past their absolute "
-        "lifetime, and authorization codes a day past expiry. Safe to run at any time (e.g. from cron)."
+        "lifetime, authorization codes a day past expiry, and log events older than LOG_RETENTION_DAYS. "
+        "Safe to run at any time (e.g. from cron)."
     )
 
     def add_arguments(self, parser):
