@@ -64,10 +64,10 @@ class TenantUserForm(forms.ModelForm):
 class TenantUserAdmin(TenantScopedAdmin):
     form = TenantUserForm
     list_display = ("email", "name", "user_id", "tenant", "blocked", "last_login")
-    list_filter = ("blocked", ("tenant", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("blocked",)
     list_select_related = ("tenant",)
-    search_fields = ("email", "name", "user_id")
-    filter_horizontal = ("roles",)
+    search_fields = ("email", "name", "user_id", "tenant__slug")
+    autocomplete_fields = ("tenant", "roles")  # choosers that could list every tenant's rows
     actions = ("unblock_brute_force",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -106,9 +106,9 @@ class TenantUserAdmin(TenantScopedAdmin):
 @admin.register(Role)
 class RoleAdmin(TenantScopedAdmin):
     list_display = ("name", "description", "public_id", "tenant")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("tenant",)
-    search_fields = ("name", "public_id")
+    search_fields = ("name", "public_id", "tenant__slug")
+    autocomplete_fields = ("tenant",)
     readonly_fields = ("public_id",)
 
     def get_fields(self, request, obj=None):
@@ -148,9 +148,9 @@ class PermissionAdmin(TenantScopedAdmin):
 
     form = PermissionForm
     list_display = ("permission_name", "resource_server", "user", "role", "tenant")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("tenant", "resource_server", "user", "role")
-    search_fields = ("permission_name", "user__email", "role__name")
+    search_fields = ("permission_name", "user__email", "role__name", "tenant__slug")
+    autocomplete_fields = ("resource_server", "user", "role")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -24,7 +24,8 @@ class IssuedRowAdmin(TenantScopedAdmin):
 @admin.register(OpaqueAccessToken)
 class OpaqueAccessTokenAdmin(IssuedRowAdmin):
     list_display = ("token", "tenant", "client", "user", "grant_type", "expires_at")
-    list_filter = ("grant_type", ("tenant", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("grant_type",)
+    search_fields = ("tenant__slug", "client__name", "client__client_id")
     list_select_related = ("tenant", "client", "user")
     # token_hash is never searchable nor shown in full.
     fields = ("token", "tenant", "client", "user", "scope", "grant_type", "expires_at", "created_at", "steps")
@@ -38,7 +39,8 @@ class OpaqueAccessTokenAdmin(IssuedRowAdmin):
 @admin.register(AuthorizationCode)
 class AuthorizationCodeAdmin(IssuedRowAdmin):
     list_display = ("code", "tenant", "client", "user", "expires_at", "used_at")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
+    # A tenant filter would list every tenant: search by its slug instead (SPEC section 6, at scale).
+    search_fields = ("tenant__slug", "user__email")
     list_select_related = ("tenant", "client", "user")
     # code_hash is never searchable nor shown in full; the PKCE challenge is masked the same way.
     fields = (
@@ -71,7 +73,8 @@ class AuthorizationCodeAdmin(IssuedRowAdmin):
 @admin.register(RefreshToken)
 class RefreshTokenAdmin(IssuedRowAdmin):
     list_display = ("token", "tenant", "client", "user", "family", "expires_at", "used_at", "revoked_at")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
+    # A tenant filter would list every tenant: search by its slug instead (SPEC section 6, at scale).
+    search_fields = ("tenant__slug", "user__email")
     list_select_related = ("tenant", "client", "user")
     # token_hash is never searchable nor shown in full.
     fields = (
@@ -107,7 +110,8 @@ class RefreshTokenAdmin(IssuedRowAdmin):
 @admin.register(SsoSession)
 class SsoSessionAdmin(IssuedRowAdmin):
     list_display = ("session", "tenant", "user", "auth_time", "expires_at", "ended_at")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
+    # A tenant filter would list every tenant: search by its slug instead (SPEC section 6, at scale).
+    search_fields = ("tenant__slug", "user__email")
     list_select_related = ("tenant", "user")
     # key_hash (the cookie's SHA-256) is never searchable nor shown in full.
     fields = ("session", "tenant", "user", "auth_time", "expires_at", "ended_at", "created_at")
