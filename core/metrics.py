@@ -9,8 +9,10 @@ stay in this process's default registry.
 
 import json
 import logging
+import sys
 import time
 
+from django.core.signals import got_request_exception
 from django.db import DatabaseError
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -67,9 +69,27 @@ GRANT_TYPES = {
 # Errors answered only once the tenant and the client were found: their slug is a real tenant's. The
 # slug of any other answer is `unknown` until this process has seen that tenant, so that requests
 # for made-up tenants cannot grow the label set without bound.
-_TENANT_PROVEN = {"access_denied", "unauthorized_client", "invalid_grant", "invalid_scope", "too_many_attempts"}
+_TENANT_PROVEN = {
+    "access_denied",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_scope",
+    "too_many_attempts",
+}
 _MAX_TENANT_LABELS = 10_000
 _known_tenants: set[str] = set()
+
+
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, *values: str):
+    """metric.labels(*values), remembered: labels() takes a lock and validates on every call."""
+    key = (metric, values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*values)
+    return child
 
 
 def log_events_lost(count: int = 1) -> None:
@@ -98,6 +118,19 @@ def _count_query_errors(execute, sql, params, many, context):
     except DatabaseError as exc:
         db_error(exc)
         raise
+
+
+@receiver(got_request_exception)
+def _count_unhandled(sender, request=None, **kwargs):
+    # Sent by Django's handler for every exception a view (or middleware) let through, wherever it was
+    # raised, while the exception is being handled: an error that became a 500.
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return
+    if _is_cache_error(exc):
+        cache_error(exc)
+    elif isinstance(exc, DatabaseError):
+        db_error(exc)  # e.g. no connection at all: no query ran to count it
 
 
 @receiver(connection_created)
@@ -176,15 +209,15 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
         endpoint = _endpoint(request)
-        REQUEST_DURATION.labels(endpoint=endpoint).observe(elapsed)
-        RESPONSES.labels(endpoint=endpoint, status_class=f"{response.status_code // 100}xx").inc()
+        _child(REQUEST_DURATION, endpoint).observe(elapsed)
+        _child(RESPONSES, endpoint, f"{response.status_code // 100}xx").inc()
         match = request.resolver_match
         slug = match.kwargs.get("tenant_slug", "") if match is not None else ""
         fields = {}
         if endpoint == "token" and request.method == "POST":
             grant_type, outcome = _grant_type(request), _outcome(response)
             tenant = _tenant(slug, outcome)
-            TOKEN_REQUESTS.labels(tenant=tenant, grant_type=grant_type, outcome=outcome).inc()
+            _child(TOKEN_REQUESTS, tenant, grant_type, outcome).inc()
             fields = {"grant_type": grant_type, "outcome": outcome}
         if request_log.isEnabledFor(logging.INFO):
             request_log.info(
@@ -204,10 +237,3 @@ class RequestMetricsMiddleware:
                 },
             )
         return response
-
-    def process_exception(self, request, exception):
-        if _is_cache_error(exception):
-            cache_error(exception)
-        elif isinstance(exception, DatabaseError):
-            db_error(exception)  # e.g. no connection at all: no query ran to count it
-        return None

@@ -1,5 +1,6 @@
 """Settings shared by every deployment; differences come only from the environment."""
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -277,6 +278,12 @@ SPECTACULAR_SETTINGS = {
 
 # Secrets shown once in the admin travel in a message: keep messages server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Set by authport/gunicorn_conf.py for its workers (prometheus-client's multiprocess mode); a process
+# started with it (say, manage.py under an exported variable) writes there too, so it must exist.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # LOG_FORMAT=json: every line is one JSON object, and each request is logged (`authport.request`:
 # method, path, status, duration_ms, endpoint, tenant; grant_type and outcome at the token endpoint).

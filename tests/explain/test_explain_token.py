@@ -3,9 +3,11 @@
 import base64
 import json
 import time
+from io import StringIO
 
 import jwt
 import pytest
+from django.core.management import call_command
 
 from tenants.keys import load_private_key
 from tenants.selectors import signing_key_current
@@ -250,3 +252,18 @@ def test_jwt_with_text_or_numbers_json_cannot_hold_is_malformed(client, tenant, 
     assert response.status_code == 200, response.content[:300]
     assert response.json()["summary"] == "A malformed JWT."
     assert response.json()["outcome"]["verifies"] is False
+
+
+def test_the_command_prints_the_expiry_and_whether_it_verifies(client, tenant, m2m_app, rs256_api):
+    # given
+    token = token_for(client, tenant, grant_type="client_credentials", audience=rs256_api.identifier, **m2m_app.creds)
+    expires_at = explain_token(tenant=tenant, token=token)["outcome"]["expires_at"]
+    out = StringIO()
+
+    # when
+    call_command("explain_token", "--tenant", tenant.slug, "--token", token, stdout=out)
+
+    # then
+    lines = out.getvalue().splitlines()
+    assert f"Expires at {expires_at} (not expired)." in lines
+    assert "Verifies: yes." in lines

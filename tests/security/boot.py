@@ -22,9 +22,13 @@ def fernet_key() -> str:
 
 def environment(**variables: str) -> dict[str, str]:
     """Only what a process needs to run, plus `variables`; a variable given as None is left out."""
-    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "authport.settings.base"}
-    env.update({name: value for name, value in variables.items() if value is not None})
-    return env
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "authport.settings.base",
+        "DJANGO_READ_DOT_ENV_FILE": "false",  # manage.py would read a developer's .env otherwise
+    }
+    env.update(variables)
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:

@@ -53,7 +53,13 @@ class Command(BaseCommand):
         self.stdout.write(answer["summary"])
         for number, step in enumerate(answer["steps"], 1):
             self.stdout.write(f"  {number}. [{step['step']}] {step['detail']}")
-        error = answer["outcome"].get("error")
+        outcome = answer["outcome"]
+        if token and outcome.get("expires_at"):
+            state = "expired" if outcome.get("expired") else "not expired"
+            self.stdout.write(f"Expires at {outcome['expires_at']} ({state}).")
+        if token and outcome.get("verifies") is not None:
+            self.stdout.write(f"Verifies: {'yes' if outcome['verifies'] else 'no'}.")
+        error = outcome.get("error")
         if error:
             self.stdout.write(
                 f"Token endpoint answer: {error['status']} {error['error']}: {error['error_description']}"
