@@ -11,8 +11,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-WORKERS ?= 2
-THREADS ?= 4
+# gunicorn as measured fastest by `make bench` (README, Performance): sync workers, one per core,
+# no access log (ACCESS_LOG=1 writes one to stdout). Behind a reverse proxy that buffers slow clients.
+WORKER_CLASS ?= sync
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+THREADS ?= 1
+ACCESS_LOG ?=
 
 .PHONY: help venv test lint fmt serve bench browser-deps clean
 
@@ -21,7 +25,7 @@ help:
 	@echo "make test    run the tests (DATABASE_URL picks the database; default SQLite) and ruff"
 	@echo "make lint    ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt     ruff format and ruff check --fix"
-	@echo "make bench   run the benchmark (bench/run.py)"
+	@echo "make bench   Authport against a plain Django view and a hand-written token view, with wrk (bench/run.py)"
 	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
 
 venv: $(STAMP)
@@ -70,17 +74,22 @@ serve: venv $(ENV_FILE)
 	bind="$${BIND:-$$($(BIN)/python -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print("%s:%d" % (p.hostname, p.port or (443 if p.scheme == "https" else 80)))' "$$url")}"; \
 	$(BIN)/python manage.py collectstatic --noinput -v 0; \
 	$(BIN)/python manage.py bootstrap_demo; \
-	echo "Serving $$url on $$bind ($(WORKERS) workers x $(THREADS) threads); Ctrl-C stops."; \
-	access_log=(--access-logfile -); [[ "$${LOG_FORMAT:-}" == json ]] && access_log=(); \
+	echo "Serving $$url on $$bind ($(WORKER_CLASS), $(WORKERS) workers x $(THREADS) threads); Ctrl-C stops."; \
+	access_log=(); [[ -n "$(ACCESS_LOG)" && "$${LOG_FORMAT:-}" != json ]] && access_log=(--access-logfile -); \
 	exec $(BIN)/gunicorn authport.wsgi --config python:authport.gunicorn_conf --bind "$$bind" \
-	  --workers $(WORKERS) --threads $(THREADS) "$${access_log[@]}" --error-logfile -
+	  --worker-class $(WORKER_CLASS) --workers $(WORKERS) --threads $(THREADS) "$${access_log[@]}" --error-logfile -
 
 # Debian's Chromium and Auth0's SPA SDK (npm ci); without them the SPA browser test skips itself.
 browser-deps:
 	scripts/install-browser-deps.sh
 
+# Authport against its ceilings, with make serve's gunicorn settings (README, Performance). wrk comes
+# from Debian's packages when it is missing and apt-get exists; otherwise bench/run.py says it falls back
+# to its Python load generator. BENCH_ARGS passes options, e.g. BENCH_ARGS=--scale or --databases sqlite.
 bench: venv
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || \
+	  { sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; $$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; } || true; }
+	$(BIN)/python bench/run.py --server "$(WORKER_CLASS):$(WORKERS):$(THREADS)$(if $(ACCESS_LOG),:log)" $(BENCH_ARGS)
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache

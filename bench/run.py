@@ -1,17 +1,38 @@
-"""Token endpoint benchmark: gunicorn on loopback, client_credentials for RS256, ES256 and HS256.
+"""Authport against its ceilings, in one run: gunicorn on loopback, wrk as the load generator.
 
-Usage: make bench   (or: .venv/bin/python bench/run.py --seconds 10 --concurrency 8)
-Environment: BENCH_DATABASE_URL (default: a fresh SQLite file; for PostgreSQL, a server URL such as
-postgres://postgres@127.0.0.1:5432/postgres: a fresh database is created there and dropped after),
-BENCH_WORKERS (default 2).
-Prints requests per second and p50/p99 latency per algorithm, and writes bench-results/latest.json.
+Usage: make bench   (or: .venv/bin/python bench/run.py --help)
+
+Two servers run side by side on the same fresh database, with the same gunicorn configuration:
+- Authport, with its real settings (those `make serve` uses);
+- the reference (bench/reference_settings.py, bench/reference_urls.py): plain Django without
+  middleware, serving a JSON view (the HTTP ceiling) and a hand-written client_credentials view
+  that does one SELECT and signs with a cached key (the design ceiling), for RS256, ES256 and HS256.
+
+Every target runs in each of --rounds interleaved rounds (so a change in the machine's load hits
+all of them alike); the figures are medians over the rounds. For each target: requests per second
+and its ratio to its reference, p50 and p99 latency, and the server's CPU per request (gunicorn's
+processes, and PostgreSQL's backends of the bench database). The machine and its load average
+during the run are printed and written with the rest to bench-results/latest.json.
+
+--scale instead measures the RS256 token endpoint while the database grows to 10,000 tenants and
+to 1,000 APIs in one tenant (bench-results/scale.json): its latency should stay flat.
+
+Databases: --databases sqlite,postgres (default both). PostgreSQL runs on a fresh database created
+on BENCH_POSTGRES_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and dropped
+after; it is skipped, saying so, when that server does not answer. CACHE_URL for the servers comes
+from BENCH_CACHE_URL (default: Redis on 127.0.0.1:6379 database 15 when it answers, else the
+local-memory cache). Without wrk on the PATH (`make bench` installs Debian's), a Python load
+generator stands in and says so: its figures understate the server and compare only with each other.
 """
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
 import platform
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -20,13 +41,19 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+TENANT = "bench"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
 SETUP = """
 import json
+from accounts.services import user_create
 from apis.services import resource_server_create
 from clients.services import client_create, client_grant_create
 from provisioning.services import tenant_provision
@@ -38,29 +65,68 @@ for alg in ("RS256", "ES256", "HS256"):
         signing_alg=alg, scopes=[{"value": "read:items", "description": ""}])
     client_grant_create(client=client, resource_server=api, scope=["read:items"])
     audiences[alg] = api.identifier
-print(json.dumps({"client_id": client.client_id, "client_secret": secret, "audiences": audiences}))
+web, web_secret = client_create(tenant=tenant, name="bench web", app_type="regular_web", grant_types=["password"])
+user_create(tenant=tenant, email="bench@example.test", password="bench-Password-1", name="Bench", email_verified=True)
+print(json.dumps({"client_id": client.client_id, "client_secret": secret, "audiences": audiences,
+    "web": {"client_id": web.client_id, "client_secret": web_secret}}))
+"""
+
+# Filler for --scale, made in bulk through the models' own rules (full_clean on every row): tenants
+# with an ES256 key chain (cheap to generate; RSA would take minutes), a client and an API each; or
+# more APIs, each with a grant, in the bench tenant.
+SCALE_SETUP = """
+import sys
+from apis.models import ResourceServer
+from clients.models import Client, ClientGrant
+from tenants.keys import generate_signing_key
+from tenants.models import SigningKey, Tenant
+from core import crypto
+kind, start, stop = sys.argv[-3], int(sys.argv[-2]), int(sys.argv[-1])
+rows = []
+if kind == "tenants":
+    tenants = [Tenant(slug=f"filler-{i}", friendly_name=f"Filler {i}") for i in range(start, stop)]
+    for t in tenants:
+        t.full_clean()
+    tenants = Tenant.objects.bulk_create(tenants, batch_size=1000)
+    keys, apis, clients = [], [], []
+    for t in tenants:
+        for state in ("current", "next"):
+            g = generate_signing_key(alg="ES256", common_name=t.slug)
+            keys.append(SigningKey(tenant=t, kid=g.kid, alg="ES256", state=state, public_jwk=g.public_jwk,
+                cert_pem=g.cert_pem, private_key_encrypted=crypto.encrypt(g.private_pem)))
+        apis.append(ResourceServer(tenant=t, identifier="https://api.filler.test/", name="API", signing_alg="ES256"))
+        clients.append(Client(tenant=t, name="filler", app_type="non_interactive", grant_types=["client_credentials"]))
+    for row in keys + apis + clients:
+        row.full_clean(validate_constraints=False)
+    SigningKey.objects.bulk_create(keys, batch_size=1000)
+    ResourceServer.objects.bulk_create(apis, batch_size=1000)
+    Client.objects.bulk_create(clients, batch_size=1000)
+else:
+    tenant = Tenant.objects.get(slug="bench")
+    client = Client.objects.get(tenant=tenant, name="bench")
+    apis = [ResourceServer(tenant=tenant, identifier=f"https://filler-{i}.bench.test/", name=f"Filler {i}",
+        signing_alg="RS256", scopes=[{"value": "read:items", "description": ""}]) for i in range(start, stop)]
+    for api in apis:
+        api.full_clean(validate_constraints=False)
+    apis = ResourceServer.objects.bulk_create(apis, batch_size=1000)
+    grants = [ClientGrant(tenant=tenant, client=client, resource_server=api, scope=["read:items"]) for api in apis]
+    ClientGrant.objects.bulk_create(grants, batch_size=1000)
+"""
+
+WRK_SCRIPT = """
+wrk.method = {method}
+wrk.body = {body}
+{headers}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH {{"requests": %d, "duration_us": %d, "errors": %d, "status_errors": %d, '
+    .. '"p50_us": %d, "p99_us": %d}}\\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50), latency:percentile(99)))
+end
 """
 
 
-def fresh_database(url: str, workdir: Path):
-    """(DATABASE_URL, cleanup): a new SQLite file, or a new database on the given PostgreSQL server."""
-    if not url:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    name = f"authport_bench_{os.getpid()}"
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
+# Helpers other tests import (tests/security/test_head_gunicorn.py).
 
 
 def free_port() -> int:
@@ -69,12 +135,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(port: int, timeout: float = 30) -> None:
+def wait_ready(port: int, timeout: float = 30, path: str = "/healthz") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -82,13 +148,189 @@ def wait_ready(port: int, timeout: float = 30) -> None:
     raise SystemExit("gunicorn did not become ready")
 
 
-def load(port: int, body: bytes, seconds: float, concurrency: int) -> dict:
-    """Closed-loop load: `concurrency` keep-alive connections posting for `seconds`."""
+# The machine.
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model or platform.processor(),
+        "arch": platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(terse=True),
+    }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc); a process gone meanwhile counts 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *map(int, children)]
+
+
+# Databases and servers.
+
+
+def postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(admin_url(url), connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(scheme="postgresql", path="/postgres"))
+
+
+def fresh_database(kind: str, workdir: Path):
+    """(DATABASE_URL, cleanup): a new SQLite file, or a new database on the PostgreSQL server."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    import psycopg
+
+    url = os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES
+    name = f"authport_bench_{os.getpid()}"
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin_url(url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
+
+
+def postgres_backends(database_url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to the bench database (their CPU is the database's)."""
+    if not database_url.startswith("postgres"):
+        return []
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(admin_url(database_url), autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def default_cache_url() -> str:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/15"
+    except OSError:
+        pass
+    return "locmemcache://"
+
+
+class ServerConfig:
+    """gunicorn's knobs under test: worker class, workers, threads, access log."""
+
+    def __init__(self, spec: str):
+        parts = spec.split(":")
+        self.worker_class, self.workers, self.threads = parts[0], int(parts[1]), int(parts[2])
+        self.access_log = len(parts) > 3 and parts[3] == "log"
+
+    @property
+    def label(self) -> str:
+        log = ", access log" if self.access_log else ""
+        return f"{self.worker_class} {self.workers}x{self.threads}{log}"
+
+    def args(self) -> list[str]:
+        args = ["--worker-class", self.worker_class, "--workers", str(self.workers)]
+        args += ["--threads", str(self.threads), "--keep-alive", "30", "--log-level", "warning"]
+        return args + (["--access-logfile", os.devnull] if self.access_log else [])
+
+
+def start_server(*, settings: str, port: int, env: dict, config: ServerConfig, health: str):
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "authport.wsgi", "--bind", f"127.0.0.1:{port}", *config.args()],
+        env={**env, "DJANGO_SETTINGS_MODULE": settings},
+        cwd=ROOT,
+    )
+    wait_ready(port, path=health)
+    return server
+
+
+def stop_server(server) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+# Load generators.
+
+
+class Target:
+    def __init__(self, name, server, method, path, body=None, headers=None, reference=None, group="token"):
+        self.name, self.server, self.method, self.path = name, server, method, path
+        self.body, self.headers, self.reference, self.group = body, headers or {}, reference, group
+
+
+def lua_string(value: str | None) -> str:
+    return "nil" if value is None else json.dumps(value)
+
+
+def run_wrk(port: int, target: Target, seconds: float, connections: int, workdir: Path) -> dict:
+    headers = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in target.headers.items())
+    script = workdir / "target.lua"
+    script.write_text(
+        WRK_SCRIPT.format(method=json.dumps(target.method), body=lua_string(target.body), headers=headers)
+    )
+    threads = min(connections, 2)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
+        + [f"http://127.0.0.1:{port}{target.path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    r = json.loads(line[6:])
+    return {
+        "requests": r["requests"],
+        "errors": r["errors"] + r["status_errors"],
+        "rps": r["requests"] / (r["duration_us"] / 1e6),
+        "p50_ms": r["p50_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+    }
+
+
+def run_python(port: int, target: Target, seconds: float, connections: int, workdir: Path) -> dict:
+    """Closed-loop load from threads of this process: `connections` keep-alive connections."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
-    headers = {"Content-Type": "application/json"}
+    body = target.body.encode() if target.body is not None else None
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -96,10 +338,10 @@ def load(port: int, body: bytes, seconds: float, concurrency: int) -> dict:
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                conn.request("POST", "/bench/oauth/token", body=body, headers=headers)
+                conn.request(target.method, target.path, body=body, headers=target.headers)
                 response = conn.getresponse()
                 response.read()
-                ok = response.status == 200
+                ok = response.status < 400
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -110,7 +352,7 @@ def load(port: int, body: bytes, seconds: float, concurrency: int) -> dict:
             latencies.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
     began = time.monotonic()
     for t in threads:
         t.start()
@@ -122,28 +364,35 @@ def load(port: int, body: bytes, seconds: float, concurrency: int) -> dict:
     return {
         "requests": len(latencies),
         "errors": errors[0],
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(q[49] * 1000, 2),
-        "p99_ms": round(q[98] * 1000, 2),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--warmup", type=float, default=2)
-    args = parser.parse_args()
+def measure(load, server_info, target, seconds, warmup, connections, workdir, database_url) -> dict:
+    port, server = server_info
+    load(port, target, warmup, connections, workdir)
+    pids = process_tree(server.pid)
+    backends = postgres_backends(database_url)
+    cpu0, db0 = cpu_seconds(pids), cpu_seconds(backends)
+    result = load(port, target, seconds, connections, workdir)
+    cpu1, db1 = cpu_seconds(pids), cpu_seconds(backends)
+    n = max(result["requests"], 1)
+    result["server_cpu_us"] = (cpu1 - cpu0) / n * 1e6
+    result["db_cpu_us"] = (db1 - db0) / n * 1e6 if backends else None
+    result["loadavg"] = os.getloadavg()[0]
+    return result
 
-    workdir = Path(tempfile.mkdtemp(prefix="authport-bench-"))
-    port = free_port()
-    database_url, drop_database = fresh_database(os.environ.get("BENCH_DATABASE_URL", ""), workdir)
-    env = {
+
+# The run.
+
+
+def environment(database_url: str, port: int, cache_url: str) -> dict:
+    return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "authport.settings.base",
         "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
         "SECRET_KEY": Fernet.generate_key().decode(),
         "AUTHPORT_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -151,67 +400,337 @@ def main() -> None:
         "DJANGO_READ_DOT_ENV_FILE": "false",
         "LOG_LEVEL": "WARNING",
     }
-    manage = [PYTHON, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    )
-    creds = json.loads(setup.stdout.strip().splitlines()[-1])
-    workers = os.environ.get("BENCH_WORKERS", "2")
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "authport.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            workers,
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    results = {}
-    try:
-        wait_ready(port)
-        for alg, audience in creds["audiences"].items():
-            body = json.dumps(
-                {
-                    "grant_type": "client_credentials",
-                    "client_id": creds["client_id"],
-                    "client_secret": creds["client_secret"],
-                    "audience": audience,
-                }
-            ).encode()
-            load(port, body, args.warmup, args.concurrency)
-            results[alg] = load(port, body, args.seconds, args.concurrency)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        drop_database()
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
-    print(
-        f"client_credentials at /oauth/token: {args.seconds:g} s per algorithm, {args.concurrency} connections, "
-        f"gunicorn {workers} workers x 4 threads, {database}; {machine}"
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env={**env, "DJANGO_SETTINGS_MODULE": "authport.settings.base"},
+        check=True,
+        cwd=ROOT,
+        capture_output=capture,
+        text=True,
     )
-    print(f"{'alg':<6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
-    for alg, r in results.items():
-        print(f"{alg:<6} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['requests']:>9} {r['errors']:>7}")
+    return done.stdout if capture else ""
+
+
+def post_json(port: int, path: str, body: dict) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        raise SystemExit(f"{path} answered {response.status}: {data}")
+    return data
+
+
+def token_body(creds: dict, alg: str) -> str:
+    return json.dumps(
+        {
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "audience": creds["audiences"][alg],
+        }
+    )
+
+
+def targets_for(creds: dict, userinfo_token: str) -> list[Target]:
+    json_headers = {"Content-Type": "application/json"}
+    token_path = f"/{TENANT}/oauth/token"
+    targets = [Target("HTTP ceiling: Django JSON view", "reference", "GET", "/json", group="ceiling")]
+    for alg in ("RS256", "ES256", "HS256"):
+        targets.append(
+            Target(
+                f"hand-written {alg} view",
+                "reference",
+                "POST",
+                token_path,
+                token_body(creds, alg),
+                json_headers,
+            )
+        )
+    for alg in ("RS256", "ES256", "HS256"):
+        targets.append(
+            Target(
+                f"Authport {alg} client_credentials",
+                "authport",
+                "POST",
+                token_path,
+                token_body(creds, alg),
+                json_headers,
+                reference=f"hand-written {alg} view",
+            )
+        )
+    ceiling = "HTTP ceiling: Django JSON view"
+    targets += [
+        Target("Authport JWKS", "authport", "GET", f"/{TENANT}/.well-known/jwks.json", reference=ceiling),
+        Target(
+            "Authport discovery",
+            "authport",
+            "GET",
+            f"/{TENANT}/.well-known/openid-configuration",
+            reference=ceiling,
+        ),
+        Target(
+            "Authport /userinfo",
+            "authport",
+            "GET",
+            f"/{TENANT}/userinfo",
+            headers={"Authorization": f"Bearer {userinfo_token}"},
+            reference=ceiling,
+        ),
+    ]
+    return targets
+
+
+def median_of(rounds: list[dict]) -> dict:
+    keys = ("rps", "p50_ms", "p99_ms", "server_cpu_us", "db_cpu_us", "loadavg")
+    out = {}
+    for key in keys:
+        values = [r[key] for r in rounds if r.get(key) is not None]
+        out[key] = round(statistics.median(values), 2) if values else None
+    out["requests"] = sum(r["requests"] for r in rounds)
+    out["errors"] = sum(r["errors"] for r in rounds)
+    out["rounds_rps"] = [round(r["rps"], 1) for r in rounds]
+    return out
+
+
+def setup_database(kind: str, workdir: Path, cache_url: str, authport_port: int):
+    database_url, drop = fresh_database(kind, workdir)
+    env = environment(database_url, authport_port, cache_url)
+    manage(env, "migrate", "-v0")
+    creds = json.loads(manage(env, "shell", "-c", SETUP, capture=True).strip().splitlines()[-1])
+    return env, creds, drop
+
+
+def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
+    ports = {"authport": free_port(), "reference": free_port()}
+    env, creds, drop = setup_database(kind, workdir, cache_url, ports["authport"])
+    config, reference_config = ServerConfig(args.server), ServerConfig(args.reference_server)
+    servers = {}
+    try:
+        servers["authport"] = (
+            ports["authport"],
+            start_server(
+                settings="authport.settings.base",
+                port=ports["authport"],
+                env=env,
+                config=config,
+                health="/healthz",
+            ),
+        )
+        servers["reference"] = (
+            ports["reference"],
+            start_server(
+                settings="bench.reference_settings",
+                port=ports["reference"],
+                env=env,
+                config=reference_config,
+                health="/json",
+            ),
+        )
+        web = creds["web"]
+        userinfo_token = post_json(
+            ports["authport"],
+            f"/{TENANT}/oauth/token",
+            {
+                "grant_type": "password",
+                "username": "bench@example.test",
+                "password": "bench-Password-1",
+                "scope": "openid profile email",
+                "audience": creds["audiences"]["RS256"],
+                **web,
+            },
+        )["access_token"]
+        targets = targets_for(creds, userinfo_token)
+        if args.only:
+            wanted = set(args.only.split(","))
+            targets = [t for t in targets if t.group == "ceiling" or any(w in t.name for w in wanted)]
+            names = {t.name for t in targets}
+            targets += [
+                t
+                for t in targets_for(creds, userinfo_token)
+                if t.name not in names and any(t.name == x.reference for x in targets)
+            ]
+        per_target: dict[str, list[dict]] = {t.name: [] for t in targets}
+        for round_no in range(args.rounds):
+            for target in targets:
+                r = measure(
+                    load,
+                    servers[target.server],
+                    target,
+                    args.seconds,
+                    args.warmup,
+                    args.connections,
+                    workdir,
+                    env["DATABASE_URL"],
+                )
+                per_target[target.name].append(r)
+                print(
+                    f"  [{kind} round {round_no + 1}/{args.rounds}] {target.name}: {r['rps']:.0f} req/s, "
+                    f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, load {r['loadavg']:.2f}",
+                    flush=True,
+                )
+    finally:
+        for _, server in servers.values():
+            stop_server(server)
+        drop()
+    results = {}
+    for target in targets:
+        result = median_of(per_target[target.name])
+        if target.reference:
+            ref = median_of(per_target[target.reference])
+            result["reference"] = target.reference
+            result["ratio"] = round(result["rps"] / ref["rps"], 3)
+        results[target.name] = result
+    return {
+        "server": config.label,
+        "reference_server": reference_config.label,
+        "cache": cache_url,
+        "targets": results,
+    }
+
+
+def print_comparison(kind: str, run: dict) -> None:
+    print(f"\n{kind}: Authport on gunicorn {run['server']}, reference on {run['reference_server']}")
+    print(
+        f"{'target':<38} {'req/s':>7} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'DB µs/req':>9}"
+    )
+    for name, r in run["targets"].items():
+        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
+        db = f"{r['db_cpu_us']:.0f}" if r["db_cpu_us"] is not None else "-"
+        print(
+            f"{name:<38} {r['rps']:>7.0f} {ratio:>7} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
+            f"{r['server_cpu_us']:>10.0f} {db:>9}"
+        )
+
+
+def scale(kind: str, args, load, workdir: Path, cache_url: str) -> list[dict]:
+    """RS256 latency at the token endpoint as tenants, then one tenant's APIs, grow."""
+    port = free_port()
+    env, creds, drop = setup_database(kind, workdir, cache_url, port)
+    config = ServerConfig(args.server)
+    body = token_body(creds, "RS256")
+    target = Target(
+        "RS256", "authport", "POST", f"/{TENANT}/oauth/token", body, {"Content-Type": "application/json"}
+    )
+    steps = [("tenants", n) for n in (1, 100, 1000, 10000)] + [("apis", n) for n in (1, 100, 1000)]
+    made = {"tenants": 1, "apis": 1}  # the bench tenant, and its RS256 API
+    rows = []
+    server = None
+    try:
+        for what, count in steps:
+            if count > made[what]:
+                manage(env, "shell", "-c", SCALE_SETUP, "--", what, str(made[what]), str(count))
+                made[what] = count
+            server = start_server(
+                settings="authport.settings.base", port=port, env=env, config=config, health="/healthz"
+            )
+            r = measure(
+                load, (port, server), target, args.seconds, args.warmup, args.connections, workdir, ""
+            )
+            stop_server(server)
+            server = None
+            row = {"what": what, "count": count, **{k: round(v, 2) for k, v in r.items() if v is not None}}
+            rows.append(row)
+            label = "tenants" if what == "tenants" else "APIs in the bench tenant"
+            print(
+                f"  [{kind}] {count:>6} {label}: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
+                f"p99 {r['p99_ms']:.2f} ms",
+                flush=True,
+            )
+    finally:
+        if server is not None:
+            stop_server(server)
+        drop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5, help="per target and round (default 5)")
+    parser.add_argument("--warmup", type=float, default=1, help="before each measurement (default 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds; medians reported (default 3)"
+    )
+    parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres (default both)")
+    parser.add_argument(
+        "--server",
+        default="sync:2:1",
+        help="Authport's gunicorn: CLASS:WORKERS:THREADS[:log] (make bench passes make serve's defaults)",
+    )
+    parser.add_argument(
+        "--reference-server", default=None, help="the reference's (default: as --server, no log)"
+    )
+    parser.add_argument("--only", default="", help="comma-separated parts of target names (default all)")
+    parser.add_argument("--scale", action="store_true", help="latency as tenants and APIs grow (RS256)")
+    parser.add_argument("--python-load", action="store_true", help="use the Python load generator, not wrk")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers and drop the database
+    if args.reference_server is None:
+        args.reference_server = ":".join(args.server.split(":")[:3])
+
+    if shutil.which("wrk") and not args.python_load:
+        load, generator = run_wrk, "wrk"
+    else:
+        load, generator = run_python, "python"
+        print(
+            "wrk is not installed (`make bench` installs it with apt-get where it can): falling back to the "
+            "Python load generator, which shares the CPU with the server and understates it. Its figures "
+            "compare only with each other.",
+            flush=True,
+        )
+    cache_url = os.environ.get("BENCH_CACHE_URL") or default_cache_url()
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if "postgres" in kinds and not postgres_reachable(
+        os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES
+    ):
+        print("PostgreSQL does not answer at BENCH_POSTGRES_URL: skipping it.", flush=True)
+        kinds.remove("postgres")
+    info = machine()
+    load_before = os.getloadavg()
+    started = dt.datetime.now(dt.UTC)
+    workdir = Path(tempfile.mkdtemp(prefix="authport-bench-"))
+    print(
+        f"{info['cpu']}, {info['cores']} cores, Python {info['python']}; load average {load_before[0]:.2f}; "
+        f"load generator {generator} ({args.connections} connections); cache {cache_url}",
+        flush=True,
+    )
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(
-        json.dumps({"machine": machine, "database": database, "results": results}, indent=2)
-    )
-    if any(r["errors"] for r in results.values()):
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "machine": info,
+        "load_generator": generator,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "load_average_before": load_before,
+    }
+    failed = False
+    if args.scale:
+        report["scale"] = {kind: scale(kind, args, load, workdir, cache_url) for kind in kinds}
+        failed = any(r["errors"] for rows in report["scale"].values() for r in rows)
+        report["load_average_after"] = os.getloadavg()
+        (out / "scale.json").write_text(json.dumps(report, indent=2))
+    else:
+        report["databases"] = {}
+        for kind in kinds:
+            report["databases"][kind] = compare(kind, args, load, workdir, cache_url)
+        report["load_average_after"] = os.getloadavg()
+        for kind, run in report["databases"].items():
+            print_comparison(kind, run)
+        failed = any(r["errors"] for run in report["databases"].values() for r in run["targets"].values())
+        (out / "latest.json").write_text(json.dumps(report, indent=2))
+    la = report["load_average_after"]
+    print(f"\nload average before {load_before[0]:.2f}, after {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}")
+    print(f"wrote {out / ('scale.json' if args.scale else 'latest.json')}")
+    if failed:
         raise SystemExit("some requests failed")
 
 

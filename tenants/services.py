@@ -9,6 +9,7 @@ from core import crypto
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.keys import GeneratedKey, generate_signing_key
 from tenants.models import SigningKey, Tenant, TenantMembership
+from tenants.published import published_version_bump
 
 _UNSET = object()
 
@@ -56,6 +57,7 @@ def signing_key_chain_ensure(*, tenant: Tenant, alg: str) -> None:
     The tenant row lock makes two API registrations racing for a new algorithm create one chain.
     """
     _tenant_lock(tenant)
+    published_version_bump(slug=tenant.slug)
     chain = SigningKey.objects.for_tenant(tenant).filter(alg=alg)
     if not chain.filter(state=SigningKey.State.CURRENT).exists():
         _new_key(tenant=tenant, alg=alg, state=SigningKey.State.CURRENT)
@@ -86,6 +88,7 @@ def tenant_update(
         tenant.session_lifetime = session_lifetime
     tenant.full_clean()
     tenant.save()
+    published_version_bump(slug=tenant.slug)
     return tenant
 
 
@@ -128,6 +131,7 @@ def signing_keys_rotate(*, tenant: Tenant) -> list[ChainRotation]:
 @transaction.atomic
 def _signing_keys_rotate_locked(*, tenant: Tenant, generated: dict[str, GeneratedKey]) -> list[ChainRotation]:
     _tenant_lock(tenant)
+    published_version_bump(slug=tenant.slug)
     now = timezone.now()
     results = []
     for alg in _chain_algs(tenant):  # read again under the lock: a chain may have appeared meanwhile
@@ -181,6 +185,7 @@ def signing_key_revoke(*, tenant: Tenant, kid: str) -> SigningKey:
     same time cannot turn the key current between the check and the write.
     """
     _tenant_lock(tenant)
+    published_version_bump(slug=tenant.slug)
     key = SigningKey.objects.for_tenant(tenant).filter(kid=kid).first()
     if key is None:
         raise SigningKeyNotFound("Signing key not found.")

@@ -1,42 +1,50 @@
 """Published metadata: the JWK Set (RFC 7517) and OIDC Discovery / RFC 8414 metadata."""
 
-import hashlib
 import json
 
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified
 
 from core.exceptions import NotFound
 from tenants.keys import JWKS_MAX_AGE
+from tenants.models import Tenant
+from tenants.published import published_document
 from tenants.selectors import signing_keys_published, tenant_get
 from tokens.cors import cors
 from tokens.responses import oauth_error_response
 
 SIGNING_ALGS = ["RS256", "PS256", "ES256", "HS256"]
+DISCOVERY_MAX_AGE = 3600
 
 
-def _tenant_or_404(slug: str):
+def _published_response(request, document, max_age: int) -> HttpResponse:
+    """The document, or 304 when If-None-Match names its ETag (RFC 9110 section 15.4.5)."""
+    if document.matches(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(document.body, content_type="application/json")
+    response["ETag"] = document.etag
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+def _jwks_body(slug: str) -> bytes | None:
     tenant = tenant_get(slug=slug)
     if tenant is None:
-        raise NotFound(f"Unknown tenant: {slug}")
-    return tenant
+        return None
+    return json.dumps({"keys": [key.public_jwk for key in signing_keys_published(tenant=tenant)]}).encode()
 
 
 @cors(methods="GET", any_origin=True)
 def jwks(request, tenant_slug: str):
-    """GET /{slug}/.well-known/jwks.json: next, current and previous keys, public members only."""
-    try:
-        tenant = _tenant_or_404(tenant_slug)
-    except NotFound as err:
-        return oauth_error_response(err)
-    body = json.dumps({"keys": [key.public_jwk for key in signing_keys_published(tenant=tenant)]})
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
-    return response
+    """GET /{slug}/.well-known/jwks.json: next, current and previous keys, public members only.
+
+    Served from the cache of published documents (tenants.published): a rotation or revocation
+    changes its version, hence the body and the ETag, in every worker at once.
+    """
+    document = published_document(slug=tenant_slug, name="jwks", build=lambda: _jwks_body(tenant_slug))
+    if document is None:
+        return oauth_error_response(NotFound(f"Unknown tenant: {tenant_slug}"))
+    return _published_response(request, document, JWKS_MAX_AGE)
 
 
 def discovery_document(tenant) -> dict:
@@ -87,13 +95,20 @@ def discovery_document(tenant) -> dict:
     }
 
 
+def _discovery_body(slug: str) -> bytes | None:
+    tenant = tenant_get(slug=slug)
+    return None if tenant is None else json.dumps(discovery_document(tenant)).encode()
+
+
 @cors(methods="GET", any_origin=True)
 def openid_configuration(request, tenant_slug: str):
-    """GET /{slug}/.well-known/openid-configuration (and the RFC 8414 paths)."""
-    try:
-        tenant = _tenant_or_404(tenant_slug)
-    except NotFound as err:
-        return oauth_error_response(err)
-    response = JsonResponse(discovery_document(tenant))
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    """GET /{slug}/.well-known/openid-configuration (and the RFC 8414 paths), from the published cache."""
+    document = published_document(
+        slug=tenant_slug,
+        name="discovery",
+        variant=Tenant(slug=tenant_slug).issuer,  # the issuer follows PUBLIC_URL
+        build=lambda: _discovery_body(tenant_slug),
+    )
+    if document is None:
+        return oauth_error_response(NotFound(f"Unknown tenant: {tenant_slug}"))
+    return _published_response(request, document, DISCOVERY_MAX_AGE)
