@@ -40,7 +40,9 @@ def user_password_check(*, tenant: Tenant, email: str, password: str, ip: str) -
         check_password(password, _DUMMY_PASSWORD_HASH)
     if user is None or not user.check_password(password):
         brute_force.attempt_failed(attempt)
-        raise InvalidGrant(WRONG_CREDENTIALS)
+        error = InvalidGrant(WRONG_CREDENTIALS)
+        error.user_exists = user is not None  # for the log's fu/fp; never shown to the caller
+        raise error
     brute_force.attempt_succeeded(attempt)
     return user
 

@@ -16,6 +16,7 @@ from management_api.auth import (
     TenantStaffSessionAuthentication,
 )
 from management_api.errors import QueryValidationError
+from management_api.events import management_write_record
 from management_api.pagination import CheckpointQuery, Page, PaginationQuery
 from management_api.parsers import StrictJSONParser
 from tenants.selectors import tenant_get
@@ -45,6 +46,12 @@ class TenantApiView(APIView):
             # No id contains a NUL, and PostgreSQL refuses one in a query: nothing can match.
             raise NotFound("Not found.", code="inexistent_resource")
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.tenant is not None:
+            management_write_record(request=request, view=self, tenant=self.tenant, response=response)
+        return response
 
     def body(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> dict:
         """The validated JSON body: only the fields sent (null = absent), defaults applied on create."""

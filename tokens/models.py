@@ -53,6 +53,9 @@ class AuthorizationCode(TenantOwnedModel):
     refresh_family = models.CharField(max_length=64)
     replayed_at = models.DateTimeField(null=True, blank=True)
 
+    # How /authorize resolved the audience and scope, for the explanation of the tokens it gives.
+    steps = models.JSONField(default=list, blank=True)
+
     class Meta:
         verbose_name = "authorization code"
 
@@ -93,6 +96,8 @@ class SsoSession(TenantOwnedModel):
     auth_time = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The audience of the login's first token: a silent renewal for another one says so (SPEC 7).
+    first_audience = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "SSO session"

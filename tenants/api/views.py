@@ -67,6 +67,8 @@ class SigningKeyDetailApi(TenantApiView):
 class SigningKeyRotateApi(TenantApiView):
     """Rotate every chain (SPEC section 4); answers the new next RS256 key, as Auth0 answers its one chain."""
 
+    log_operations = {"POST": "Rotate signing keys"}
+
     required_scopes = {"POST": AllOf("create:signing_keys", "update:signing_keys")}
 
     @extend_schema(operation_id="signing_keys_rotate", request=None, responses={201: SigningKeyCertOutput})
@@ -79,6 +81,8 @@ class SigningKeyRotateApi(TenantApiView):
 
 class SigningKeyRevokeApi(TenantApiView):
     """Revoke a previous key: it leaves the JWKS and its tokens stop verifying."""
+
+    log_operations = {"PUT": "Revoke a signing key", "POST": "Revoke a signing key"}
 
     required_scopes = {"PUT": "update:signing_keys"}
 

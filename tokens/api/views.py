@@ -43,6 +43,7 @@ ExplanationOutput = inline_serializer(
 
 class TokenExplanationApi(TenantApiView):
     required_scopes = {"POST": "read:resource_servers"}
+    records_writes = False  # a dry run reads; nothing changes
 
     @extend_schema(
         operation_id="token_explanations_create", request=TokenExplanationInput, responses=ExplanationOutput

@@ -211,8 +211,9 @@ def session_satisfies(*, request: AuthorizeRequest, auth_time) -> bool:
     return True
 
 
-def authorize_complete(*, request: AuthorizeRequest, user, auth_time) -> dict[str, str]:
-    """The response parameters for a signed-in user: code and/or tokens, and state."""
+def authorize_complete(*, request: AuthorizeRequest, user, auth_time) -> tuple[dict[str, str], list[str]]:
+    """The response parameters for a signed-in user (code and/or tokens, and state), and the scope
+    decided for the user."""
     client = request.client
     if user.blocked:
         raise AccessDenied("user is blocked")
@@ -232,6 +233,7 @@ def authorize_complete(*, request: AuthorizeRequest, user, auth_time) -> dict[st
             nonce=request.nonce,
             code_challenge=request.code_challenge,
             auth_time=auth_time,
+            steps=resolution.steps,
         )
         response["code"] = code
     if "token" in types:
@@ -263,4 +265,4 @@ def authorize_complete(*, request: AuthorizeRequest, user, auth_time) -> dict[st
         )
     if request.target.state is not None:
         response["state"] = request.target.state
-    return response
+    return response, scope

@@ -15,6 +15,7 @@ from tokens.browser.authorize import (
     authorize_target,
     session_satisfies,
 )
+from tokens.browser.events import authorize_event_record, login_failure_record, logout_record
 from tokens.browser.responses import authorize_error, authorize_respond, error_page, page
 from tokens.errors import AuthorizePageError, LoginRequired
 from tokens.params import params_from_querydict
@@ -53,12 +54,23 @@ def _login_page(request, auth_request, *, error: str | None = None, email: str =
     )
 
 
-def _finish(request, auth_request, *, user, auth_time):
+def _finish(request, auth_request, *, user, auth_time, silent: bool = False, first_audience: str = ""):
     target = auth_request.target
     try:
-        params = authorize_complete(request=auth_request, user=user, auth_time=auth_time)
+        params, scope = authorize_complete(request=auth_request, user=user, auth_time=auth_time)
     except AuthportError as err:
+        authorize_event_record(
+            request=request, auth_request=auth_request, user=user, scope=None, silent=silent, error=err
+        )
         return authorize_error(request, target, err)
+    authorize_event_record(
+        request=request,
+        auth_request=auth_request,
+        user=user,
+        scope=scope,
+        silent=silent,
+        first_audience=first_audience,
+    )
     return authorize_respond(request, target, params)
 
 
@@ -74,12 +86,24 @@ def authorize(request, tenant_slug: str):
         return error_page(request, err.message, status=err.status)
     if error is not None:
         return authorize_error(request, target, error)
+    silent = "none" in auth_request.prompt
     session = sso_session_get(request=request, tenant=tenant)
     if session is not None and not session.user.blocked:
         if session_satisfies(request=auth_request, auth_time=session.auth_time):
-            return _finish(request, auth_request, user=session.user, auth_time=session.auth_time)
-    if "none" in auth_request.prompt:
-        return authorize_error(request, target, LoginRequired("Login required"))
+            return _finish(
+                request,
+                auth_request,
+                user=session.user,
+                auth_time=session.auth_time,
+                silent=silent,
+                first_audience=session.first_audience,
+            )
+    if silent:
+        error = LoginRequired("Login required")
+        authorize_event_record(
+            request=request, auth_request=auth_request, user=None, scope=None, silent=True, error=error
+        )
+        return authorize_error(request, target, error)
     return _login_page(request, auth_request)
 
 
@@ -105,12 +129,29 @@ def login(request, tenant_slug: str):
     try:
         user = user_password_check(tenant=tenant, email=email, password=password, ip=client_ip(request))
     except TooManyAttempts as err:
+        login_failure_record(
+            request=request, auth_request=auth_request, email=email, kind="limit_wc", description=err.message
+        )
         return _login_page(request, auth_request, error=err.message, email=email, status=429)
-    except InvalidGrant:
+    except InvalidGrant as err:
+        kind, why = (
+            ("fp", "Wrong email or password.")
+            if getattr(err, "user_exists", True)
+            else ("fu", "Wrong email or password (no such user).")
+        )
+        login_failure_record(
+            request=request, auth_request=auth_request, email=email, kind=kind, description=why
+        )
         return _login_page(request, auth_request, error=WRONG_CREDENTIALS, email=email)
     if user.blocked:
+        login_failure_record(
+            request=request, auth_request=auth_request, email=email, kind="f", description="user is blocked"
+        )
         return _login_page(request, auth_request, error="Your account is blocked.", email=email, status=403)
-    session, cookie_value = sso_session_start(tenant=tenant, user=user)
+    resolution = auth_request.resolution
+    session, cookie_value = sso_session_start(
+        tenant=tenant, user=user, first_audience=resolution.requested_audience or tenant.userinfo_audience
+    )
     response = _finish(request, auth_request, user=user, auth_time=session.auth_time)
     sso_session_end(request=request, response=response, tenant=tenant)  # a new login replaces the old
     sso_cookie_set(response=response, tenant=tenant, value=cookie_value)
@@ -133,19 +174,25 @@ def logout(request, tenant_slug: str):
     client = Client.objects.for_tenant(tenant).filter(client_id=client_id).first() if client_id else None
     if return_to is None and client is not None and client.allowed_logout_urls:
         return_to = client.allowed_logout_urls[0]  # Auth0: the first allowed logout URL
+    refusal = None
     if return_to is None:
         response = page(request, "tokens/logged_out.html", {})
     elif client is None:
-        response = error_page(
-            request,
-            "returnTo needs the client_id of an application that lists it in its allowed logout URLs.",
-        )
+        refusal = "returnTo needs the client_id of an application that lists it in its allowed logout URLs."
     elif return_to not in (client.allowed_logout_urls or []):
-        response = error_page(
-            request,
-            f'The returnTo URL "{return_to}" is not in the list of allowed logout URLs of the application.',
+        refusal = (
+            f'The returnTo URL "{return_to}" is not in the list of allowed logout URLs of the application.'
         )
     else:
         response = HttpResponseRedirect(return_to)
+    if refusal is not None:
+        response = error_page(request, refusal)
     sso_session_end(request=request, response=response, tenant=tenant)
+    logout_record(
+        request=request,
+        tenant=tenant,
+        client=client,
+        ok=refusal is None,
+        description=refusal or "User successfully logged out",
+    )
     return response

@@ -110,10 +110,12 @@ def audience_resolve(
     scopes: list[str],
     acts_for_user: bool,
     surface: str = "token",
+    stored_in: str | None = None,
 ) -> Resolution:
     """Resolve the audiences of a token request (SPEC section 2, steps 1 to 5).
 
     `surface` is "token" or "authorize": the unknown-audience error differs between them.
+    `stored_in` names what carried the audience when it is a code's or refresh token's, not the request's.
     Raises an AuthportError carrying `.steps`; nothing is issued when it raises.
     """
     steps: list[Step] = []
@@ -125,7 +127,10 @@ def audience_resolve(
     if requested:
         source = "parameter"
         name = "audience" if audience else "resource (RFC 8707)"
-        steps.append(Step("requested_audience", f"The request's {name} parameter asks for {requested}."))
+        if stored_in:
+            steps.append(Step("requested_audience", f"The {stored_in} carries the audience {requested}."))
+        else:
+            steps.append(Step("requested_audience", f"The request's {name} parameter asks for {requested}."))
     elif tenant.default_audience_id:
         source = "default_audience"
         requested = tenant.default_audience.identifier

@@ -62,7 +62,11 @@ def token_request_decide(
 ) -> TokenDecision:
     """Decide a token request of an identified client. Never raises for a refusal: it is recorded in
     `decision.refusal`, with the steps that led to it."""
-    decision = TokenDecision(client=client, grant_type=params.get("grant_type"))
+    decision = TokenDecision(
+        client=client,
+        grant_type=params.get("grant_type"),
+        steps=[Step("client", f'Application "{client.name}" ({client.client_id}).')],
+    )
     try:
         _decide(decision, params, credentials)
     except AuthportError as err:
@@ -89,10 +93,13 @@ def _decide(decision: TokenDecision, params: dict[str, str], credentials: Creden
 
     audience, resource = params.get("audience"), params.get("resource")
     requested = parse_scope(params.get("scope"))
+    stored_in = None
     if grant_type in PASSWORD_GRANTS:
         _password_checks(grant_type, params, credentials, steps)
     elif grant_type in STORED_GRANTS:
         audience, resource, requested = _stored_grant(decision, params, credentials)
+        if decision.stored is not None:
+            stored_in = "authorization code" if grant_type == GrantType.AUTHORIZATION_CODE else "refresh token"
 
     resolution = audience_resolve(
         tenant=client.tenant,
@@ -101,8 +108,9 @@ def _decide(decision: TokenDecision, params: dict[str, str], credentials: Creden
         resource=resource,
         scopes=requested,
         acts_for_user=decision.acts_for_user,
+        stored_in=stored_in,
     )
-    resolution.steps[:0] = steps  # one list from here on: later steps and refusals append to it
+    resolution.steps[:0] = decision.steps  # one list from here on: later steps and refusals append to it
     decision.steps = resolution.steps
     decision.resolution = resolution
 
@@ -165,6 +173,8 @@ def _stored_grant(decision: TokenDecision, params: dict, credentials: Credential
         requested = parse_scope(params.get("scope")) or granted
     else:
         requested = granted
-    decision.steps.append(Step(grant_type, f"The {what} was issued for audience {stored.audience}."))
+    # Why the login resolved that audience, as /authorize recorded it (codes keep their steps).
+    for earlier in getattr(stored, "steps", None) or []:
+        decision.steps.append(Step(f"authorize_{earlier['step']}", f"At /authorize: {earlier['detail']}"))
     # The stored audience, never the request's nor today's Default Audience: the format stays the same.
     return stored.audience, None, requested

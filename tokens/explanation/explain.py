@@ -160,7 +160,6 @@ def explain_request(
         if value
     }
     decision = token_request_decide(client=client, params=params, credentials=None)
-    decision.steps.insert(0, Step("client", f'Application "{client.name}" ({client.client_id}).'))
     return decision_explain(decision, hints=hints, requested_scope=parse_scope(scope))
 
 

@@ -32,6 +32,7 @@ def authorization_code_issue(
     nonce: str | None,
     code_challenge: str | None,
     auth_time: dt.datetime,
+    steps: list | None = None,
 ) -> str:
     """A new code for `user`; `audience` is the requested audience as /authorize resolved it."""
     code = CODE_PREFIX + secrets.token_urlsafe(32)
@@ -48,6 +49,7 @@ def authorization_code_issue(
         auth_time=auth_time,
         expires_at=timezone.now() + CODE_LIFETIME,
         refresh_family=new_family(),
+        steps=[s.as_dict() for s in steps or []],
     )
     return code
 

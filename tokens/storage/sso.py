@@ -33,14 +33,16 @@ def sso_session_get(*, request, tenant) -> SsoSession | None:
     )
 
 
-def sso_session_start(*, tenant, user) -> tuple[SsoSession, str]:
-    """Sign `user` in at `tenant` for tenant.session_lifetime hours: (session, cookie value)."""
+def sso_session_start(*, tenant, user, first_audience: str = "") -> tuple[SsoSession, str]:
+    """Sign `user` in at `tenant` for tenant.session_lifetime hours: (session, cookie value).
+    `first_audience` is what the login's first token is for."""
     value = secrets.token_urlsafe(32)
     now = timezone.now()
     session = SsoSession.objects.create(
         tenant=tenant,
         user=user,
         key_hash=sha256_hex(value),
+        first_audience=first_audience,
         auth_time=now,
         expires_at=now + dt.timedelta(hours=tenant.session_lifetime),
     )

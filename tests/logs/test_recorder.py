@@ -1,0 +1,49 @@
+"""The log writer: off the request path when served, never failing a request, losses counted."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from logs.models import LogEvent
+from logs.recorder import log_event_record, log_events_flush, lost_events, new_log_id
+
+
+def test_log_ids_sort_by_time():
+    import datetime as dt
+
+    earlier = new_log_id(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    later = new_log_id(dt.datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC))
+    assert earlier.isdigit()
+    assert earlier < later
+
+
+@pytest.mark.django_db(transaction=True)
+def test_served_events_are_stored_by_the_writer_thread(client, settings, tenant, m2m_app, rs256_api):
+    # given: the served configuration, not the tests' in-request writes
+    settings.LOG_EVENTS_SYNC = False
+
+    # when
+    resp = client.post(
+        "/acme/oauth/token",
+        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
+    )
+
+    # then: the answer did not wait for the write, and the event arrives
+    assert resp.status_code == 200
+    assert log_events_flush(timeout=10)
+    assert LogEvent.objects.get(log_id=resp["Authport-Log-Id"]).type == "seccft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_that_fails_loses_the_event_loudly_and_never_raises(caplog):
+    # given: an event for a tenant the database does not have (a foreign key it refuses at commit)
+    before = lost_events.count
+
+    # when
+    log_id = log_event_record(tenant=SimpleNamespace(pk=987654321), type="seccft")
+
+    # then
+    assert log_id.isdigit()
+    assert lost_events.count == before + 1
+    assert "they are lost" in caplog.text
+    assert not LogEvent.objects.filter(log_id=log_id).exists()
