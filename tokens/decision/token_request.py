@@ -23,6 +23,7 @@ from tokens.decision.refusals import (
     UnsupportedGrant,
 )
 from tokens.decision.scopes import client_credentials_scope, parse_scope, user_scope
+from tokens.issuing.user_tokens import OFFLINE_ACCESS, refresh_allowed
 
 GrantType = Client.GrantType
 PASSWORD_GRANTS = (GrantType.PASSWORD, GrantType.PASSWORD_REALM)
@@ -99,7 +100,9 @@ def _decide(decision: TokenDecision, params: dict[str, str], credentials: Creden
     elif grant_type in STORED_GRANTS:
         audience, resource, requested = _stored_grant(decision, params, credentials)
         if decision.stored is not None:
-            stored_in = "authorization code" if grant_type == GrantType.AUTHORIZATION_CODE else "refresh token"
+            stored_in = (
+                "authorization code" if grant_type == GrantType.AUTHORIZATION_CODE else "refresh token"
+            )
 
     resolution = audience_resolve(
         tenant=client.tenant,
@@ -129,6 +132,23 @@ def _decide(decision: TokenDecision, params: dict[str, str], credentials: Creden
     if decision.user is not None and api is not None and api.enforce_policies:
         permissions = user_permissions(user=decision.user, resource_server=api)
     decision.scope = user_scope(resolution=resolution, requested=requested, permissions=permissions)
+    if grant_type != GrantType.REFRESH_TOKEN:
+        _offline_access_decide(decision)
+
+
+def _offline_access_decide(decision: TokenDecision) -> None:
+    """offline_access stays in the scope only when a refresh token will be issued with it."""
+    if OFFLINE_ACCESS in decision.scope and not refresh_allowed(
+        client=decision.client, resolution=decision.resolution, scope=decision.scope
+    ):
+        decision.scope = [s for s in decision.scope if s != OFFLINE_ACCESS]
+        decision.steps.append(
+            Step(
+                "offline_access",
+                "offline_access is left out, so no refresh token: it needs the application's refresh_token "
+                "grant and, for an API, its Allow Offline Access setting.",
+            )
+        )
 
 
 def _password_checks(

@@ -5,7 +5,6 @@ from core.exceptions import InvalidGrant
 from tokens.decision.token_request import TokenDecision
 from tokens.issuing.user_tokens import (
     OFFLINE_ACCESS,
-    refresh_allowed,
     token_body,
     user_access_token_issue,
     user_id_token_issue,
@@ -18,9 +17,7 @@ from tokens.storage.refresh import refresh_family_revoke, refresh_token_issue
 def issue(decision: TokenDecision) -> dict:
     client, user, record, resolution = decision.client, decision.user, decision.stored, decision.resolution
     scope = decision.scope
-    with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
-    if not with_refresh:
-        scope = [s for s in scope if s != OFFLINE_ACCESS]
+    with_refresh = OFFLINE_ACCESS in scope  # the decision kept it only where a refresh token is allowed
     access_token, expires_in = user_access_token_issue(
         client=client,
         user=user,

@@ -7,7 +7,6 @@ from accounts.services import user_record_login
 from tokens.decision.token_request import TokenDecision
 from tokens.issuing.user_tokens import (
     OFFLINE_ACCESS,
-    refresh_allowed,
     token_body,
     user_access_token_issue,
     user_id_token_issue,
@@ -18,9 +17,7 @@ from tokens.storage.refresh import new_family, refresh_token_issue
 def issue(decision: TokenDecision) -> dict:
     client, user, resolution = decision.client, decision.user, decision.resolution
     scope = decision.scope
-    with_refresh = refresh_allowed(client=client, resolution=resolution, scope=scope)
-    if not with_refresh:
-        scope = [s for s in scope if s != OFFLINE_ACCESS]
+    with_refresh = OFFLINE_ACCESS in scope  # the decision kept it only where a refresh token is allowed
     family = new_family()
     access_token, expires_in = user_access_token_issue(
         client=client,
