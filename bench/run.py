@@ -169,16 +169,21 @@ def machine() -> dict:
     }
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (Linux /proc); a process gone meanwhile counts 0."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU of each of these processes so far (Linux /proc); gone processes are left out."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+        found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the processes alive at both ends used in between."""
+    return sum(after[pid] - before[pid] for pid in before if pid in after)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -379,8 +384,8 @@ def measure(load, server_info, target, seconds, warmup, connections, workdir, da
     result = load(port, target, seconds, connections, workdir)
     cpu1, db1 = cpu_seconds(pids), cpu_seconds(backends)
     n = max(result["requests"], 1)
-    result["server_cpu_us"] = (cpu1 - cpu0) / n * 1e6
-    result["db_cpu_us"] = (db1 - db0) / n * 1e6 if backends else None
+    result["server_cpu_us"] = cpu_used(cpu0, cpu1) / n * 1e6
+    result["db_cpu_us"] = cpu_used(db0, db1) / n * 1e6 if backends else None
     result["loadavg"] = os.getloadavg()[0]
     return result
 
