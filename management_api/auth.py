@@ -75,7 +75,8 @@ class ManagementJWTAuthentication(BaseAuthentication):
         except InvalidToken as exc:
             # The reason goes to WWW-Authenticate (RFC 6750 section 3); the body stays Auth0's.
             request.token_error = str(exc)
-            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token") from exc
+            # Say why, as Auth0's "Bad audience: ..." does: the caller holds the token anyway.
+            raise exceptions.AuthenticationFailed(f"Invalid token. {exc}", code="invalid_token") from exc
         scope = claims.get("scope", "")
         subject = str(claims["sub"])
         client_id = claims.get("azp") or claims.get("client_id")

@@ -63,5 +63,20 @@ def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("The token has expired.") from exc
+    except jwt.InvalidAudienceError as exc:
+        got = _unverified_claim(token, "aud")
+        raise InvalidToken(f"The token's audience is {got}, expected {audience}.") from exc
+    except jwt.InvalidIssuerError as exc:
+        got = _unverified_claim(token, "iss")
+        raise InvalidToken(f"The token's issuer is {got}, expected {tenant.issuer}.") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"The token is invalid: {exc}.") from exc
+
+
+def _unverified_claim(token: str, name: str) -> str:
+    """A claim for an error message only (the signature verified; the claim did not match)."""
+    try:
+        value = jwt.decode(token, options={"verify_signature": False}).get(name)
+    except jwt.InvalidTokenError:
+        return "unreadable"
+    return json.dumps(value)[:300]

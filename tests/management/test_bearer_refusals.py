@@ -38,7 +38,7 @@ def test_token_with_a_hostile_header_is_401_with_a_clean_challenge(client, tenan
         f"/{tenant.slug}/api/v2/resource-servers", HTTP_AUTHORIZATION=f"Bearer {_unsigned(header)}"
     )
     # then
-    assert_error(response, 401, "invalid_token", "Invalid token.")
+    assert assert_error(response, 401, "invalid_token")["message"].startswith("Invalid token. ")
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith(f'Bearer realm="{tenant.management_audience}", error="invalid_token"')
     assert all(0x20 <= ord(c) < 0x7F for c in challenge)

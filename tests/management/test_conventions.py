@@ -103,7 +103,7 @@ def test_tokens_that_do_not_verify_are_401(client, tenant, claims):
     response = client.get("/acme/api/v2/clients", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     # then
-    assert_error(response, 401, "invalid_token", "Invalid token.")
+    assert assert_error(response, 401, "invalid_token")["message"].startswith("Invalid token. ")
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
@@ -128,7 +128,7 @@ def test_unsigned_and_symmetric_tokens_are_401(client, tenant):
     # then
     for token in (unsigned, confused):
         response = client.get("/acme/api/v2/clients", HTTP_AUTHORIZATION=f"Bearer {token}")
-        assert_error(response, 401, "invalid_token", "Invalid token.")
+        assert assert_error(response, 401, "invalid_token")["message"].startswith("Invalid token. ")
 
 
 @pytest.fixture
@@ -210,3 +210,24 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     # spectacular exits non-zero on any warning with --fail-on-warn
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        pytest.param(
+            {"aud": "https://api.acme.test/"},
+            'Invalid token. The token\'s audience is "https://api.acme.test/", expected http://127.0.0.1:8000/acme/api/v2/.',
+            id="audience",
+        ),
+        pytest.param(
+            {"iss": "https://evil.test/acme/"},
+            'Invalid token. The token\'s issuer is "https://evil.test/acme/", expected http://127.0.0.1:8000/acme/.',
+            id="issuer",
+        ),
+        pytest.param({"exp": int(time.time()) - 1}, "Invalid token. The token has expired.", id="expired"),
+    ],
+)
+def test_a_401_says_why(client, tenant, claims, reason):
+    response = client.get("/acme/api/v2/clients", HTTP_AUTHORIZATION=f"Bearer {_forged(tenant, **claims)}")
+    assert_error(response, 401, "invalid_token", reason)

@@ -197,4 +197,6 @@ def test_token_signed_by_a_revoked_key_is_refused(mgmt, tenant, api_token):
     mgmt("PUT", f"keys/signing/{kid}/revoke")
 
     # then
-    assert_error(mgmt("GET", "keys/signing"), 401, "invalid_token", "Invalid token.")
+    assert assert_error(mgmt("GET", "keys/signing"), 401, "invalid_token")["message"].startswith(
+        "Invalid token. "
+    )
