@@ -38,6 +38,7 @@ from clients.services import client_grants_set
 from core.admin import TenantScopedAdmin, holds_unstorable_text, mask_secret
 from core.exceptions import AuthportError
 from core.http import client_ip
+from logs.operations import operation_record, staff_actor
 from tokens.explanation.explain import explain_token
 from tokens.explanation.forms import answer_for_display
 from tokens.grants.exchange import token_exchange
@@ -135,6 +136,7 @@ class ResourceServerForm(forms.ModelForm):
     class Meta:
         model = ResourceServer
         fields = ("tenant", "identifier", *UPDATABLE_FIELDS)
+        labels = {"signing_alg": "Signing algorithm"}
 
 
 CONFIRMED = "yes"  # the confirmation form's "post" field, as in Django's delete_selected
@@ -398,8 +400,13 @@ class ResourceServerAdmin(TenantScopedAdmin):
             return HttpResponseRedirect(self._change_url(api))
         revealed = request.method == "POST" and request.POST.get("post") == CONFIRMED
         if revealed:
-            # TODO(logs): record an `sapi` log event whose details name request.user (who saw the secret).
-            pass
+            operation_record(
+                tenant=api.tenant,
+                operation="Reveal an API's signing secret",
+                actor=staff_actor(request),
+                request=request,
+                details={"api": api.identifier, "staff_user": request.user.get_username()},
+            )
         previous = hs256_previous_secret(api)
         context = {
             **self.admin_site.each_context(request),
@@ -507,6 +514,13 @@ class ResourceServerAdmin(TenantScopedAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return
+        operation_record(
+            tenant=api.tenant,
+            operation="Rotate an API's signing secret",
+            actor=staff_actor(request),
+            request=request,
+            details={"api": api.identifier, "grace_seconds": grace},
+        )
         if rotated.previous_signing_secret_expires_at:
             old = f"the old secret {old_masked} verifies until {_when(rotated.previous_signing_secret_expires_at)}"
         else:

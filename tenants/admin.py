@@ -17,6 +17,7 @@ from apis.selectors import resource_servers_list
 from clients.models import Client
 from clients.selectors import clients_list
 from core.admin import StaffUserAdmin, TenantScopedAdmin
+from logs.operations import operation_record, staff_actor
 from provisioning.services import tenant_provision
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.keys import JWKS_MAX_AGE
@@ -170,7 +171,12 @@ class TenantAdmin(TenantScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
             kwargs["form"] = TenantChangeForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        widget = form.base_fields.get("default_audience") and form.base_fields["default_audience"].widget
+        if widget is not None and hasattr(widget, "can_delete_related"):
+            # Choosing the Default Audience never deletes or edits an API from here.
+            widget.can_delete_related = widget.can_change_related = False
+        return form
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -301,6 +307,13 @@ def rotate_keys_confirmed(modeladmin, request, *, tenants: list[Tenant], selecte
                 )
                 continue
             rotated = signing_keys_rotate(tenant=preview.tenant)
+            operation_record(
+                tenant=preview.tenant,
+                operation="Rotate signing keys",
+                actor=staff_actor(request),
+                request=request,
+                details={"rotated": [{"alg": r.alg, "current": r.current_kid, "next": r.next_kid} for r in rotated]},
+            )
             modeladmin.message_user(request, _rotation_outcome(preview.tenant, rotated), messages.SUCCESS)
         return None
     request.current_app = modeladmin.admin_site.name
@@ -416,6 +429,13 @@ class SigningKeyAdmin(TenantScopedAdmin):
         except (SigningKeyNotFound, SigningKeyStateError) as exc:
             self.message_user(request, f"The {name} was not revoked: {exc.message}", messages.ERROR)
         else:
+            operation_record(
+                tenant=key.tenant,
+                operation="Revoke a signing key",
+                actor=staff_actor(request),
+                request=request,
+                details={"kid": key.kid},
+            )
             self.message_user(
                 request,
                 f"Revoked {name}: it has left the JWKS. Authport refuses the tokens it signed from now on; other "
