@@ -7,6 +7,7 @@ from apis.selectors import (
     resource_server_nearest_identifier,
 )
 from apis.services import DEFAULT_SECRET_GRACE_SECONDS, resource_server_rotate_secret
+from logs.operations import COMMAND_ACTOR, operation_record
 from tenants.selectors import tenant_get
 
 
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             rotated = resource_server_rotate_secret(api=resource_server, grace_seconds=grace)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        operation_record(
+            tenant=found,
+            operation="Rotate an API's signing secret",
+            actor=COMMAND_ACTOR,
+            details={"api": resource_server.identifier, "grace_seconds": grace},
+        )
         self.stdout.write(
             f"Rotated the signing secret of API {api} ({tenant}); new tokens are signed with the new secret."
         )

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from logs.operations import COMMAND_ACTOR, operation_record
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.selectors import tenant_get
 from tenants.services import signing_key_revoke
@@ -35,6 +36,9 @@ class Command(BaseCommand):
             raise CommandError(f"Signing key {kid} not found in tenant {tenant}.") from exc
         except SigningKeyStateError as exc:
             raise CommandError(exc.message) from exc
+        operation_record(
+            tenant=found, operation="Revoke a signing key", actor=COMMAND_ACTOR, details={"kid": key.kid}
+        )
         self.stdout.write(
             f"Revoked {key.alg} key {key.kid} of {tenant}: it is no longer in the JWKS, so tokens signed "
             "with it stop verifying once verifiers refresh their JWKS cache."

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from logs.operations import COMMAND_ACTOR, operation_record
 from tenants.keys import JWKS_MAX_AGE
 from tenants.models import Tenant
 from tenants.rotation import tenant_rotation_preview
@@ -57,6 +58,11 @@ class Command(BaseCommand):
             for t in tenants
             for r in signing_keys_rotate(tenant=t)
         ]
+        for t in tenants:
+            chains = [r for r in rotated if r["tenant"] == t.slug]
+            operation_record(
+                tenant=t, operation="Rotate signing keys", actor=COMMAND_ACTOR, details={"rotated": chains}
+            )
         if json:
             self.stdout.write(_dumps({"rotated": rotated}))
             return
