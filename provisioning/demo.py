@@ -112,8 +112,8 @@ class DemoBootstrap:
                 'request is refused (400 invalid_request) until the Default Audience changes or "openid" is dropped'
             )
         return (
-            f"no audience, so the Default Audience {api.identifier} applies: a {api.signing_alg} JWT "
-            f"with aud [{api.identifier}, {self.tenant.issuer}userinfo]"
+            f"no audience, so the Default Audience {api.identifier} applies: a JWT signed with {api.signing_alg} "
+            f"and aud [{api.identifier}, {self.tenant.issuer}userinfo]"
         )
 
     def as_json(self) -> dict:

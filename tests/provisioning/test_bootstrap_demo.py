@@ -231,8 +231,8 @@ def test_every_run_prints_a_working_management_secret(first):
         pytest.param(None, "no audience: an opaque token, valid at /userinfo", id="none"),
         pytest.param(
             "https://api.demo.test/",
-            "no audience, so the Default Audience https://api.demo.test/ applies: a RS256 JWT with aud "
-            "[https://api.demo.test/, http://127.0.0.1:8000/demo/userinfo]",
+            "no audience, so the Default Audience https://api.demo.test/ applies: a JWT signed with RS256 "
+            "and aud [https://api.demo.test/, http://127.0.0.1:8000/demo/userinfo]",
             id="rs256",
         ),
         pytest.param(
