@@ -6,6 +6,8 @@ from core.admin_login import AdminLoginForm
 from core.health import healthz, readyz
 
 admin.site.login_form = AdminLoginForm  # brute-force protection, as for end users
+# Uncaught errors in the protocol's own shape; a database that is down is a 503 (core/unavailable.py).
+handler500 = "core.unavailable.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from core import brute_force
-from core.exceptions import TooManyAttempts
+from core.exceptions import TemporarilyUnavailable, TooManyAttempts
 from core.http import client_ip
 
 
@@ -34,6 +34,8 @@ class AdminLoginForm(AdminAuthenticationForm):
             )
         except TooManyAttempts as exc:
             raise ValidationError(exc.message, code="too_many_attempts") from exc
+        except TemporarilyUnavailable as exc:  # the cache is down: fail closed (core/brute_force.py)
+            raise ValidationError(exc.message, code="temporarily_unavailable") from exc
         try:
             cleaned = super().clean()
         except ValidationError:

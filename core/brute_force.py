@@ -7,8 +7,16 @@ so every worker and host sees them. Keys are hashed: the cache holds no email ad
 
 An attempt is counted *before* the password is checked, with an atomic increment, so parallel
 requests cannot squeeze in more than the allowed number of guesses.
+
+When the cache is down, protection fails closed, never open: no attempt can be counted, so no
+password is checked; `attempt_begin` raises TemporarilyUnavailable (503 `temporarily_unavailable`
+at the token endpoint, a 503 page at the login form, a form error at the admin login), counted in
+`authport_cache_errors_total` and logged. Everything that checks no password (client credentials,
+refresh tokens, codes, JWKS) goes on. A failure after the check (recording the block, resetting
+the run after a right password) is logged and counted but does not undo the answer.
 """
 
+import logging
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,9 +25,21 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core.crypto import sha256_hex
-from core.exceptions import TooManyAttempts
+from core.exceptions import TemporarilyUnavailable, TooManyAttempts
+from core.metrics import cache_error
+
+logger = logging.getLogger(__name__)
 
 BLOCKED_MESSAGE = "Your account has been blocked after multiple consecutive login attempts."
+UNAVAILABLE_MESSAGE = (
+    "Sign-in with a password is temporarily unavailable: brute-force protection cannot reach its store. "
+    "Try again shortly."
+)
+
+
+def _cache_failed(exc: Exception, what: str) -> None:
+    cache_error(exc)
+    logger.error("brute-force protection: cache unavailable while %s (%s: %s)", what, type(exc).__name__, exc)
 
 
 @dataclass(frozen=True)
@@ -56,8 +76,13 @@ def _next_number(key: str) -> int:
 
 def attempt_begin(*, account: str, ip: str) -> Attempt:
     """Count a password attempt; raises TooManyAttempts, whatever the password, once the account has
-    failed BRUTE_FORCE_MAX_ATTEMPTS times in a row from this address."""
-    number = _next_number(_count_key(account, ip))
+    failed BRUTE_FORCE_MAX_ATTEMPTS times in a row from this address, and TemporarilyUnavailable
+    when the cache cannot count it (fail closed, see the module)."""
+    try:
+        number = _next_number(_count_key(account, ip))
+    except Exception as exc:  # any cache backend's connection error: no count, no password check
+        _cache_failed(exc, "counting an attempt")
+        raise TemporarilyUnavailable(UNAVAILABLE_MESSAGE) from exc
     if number > settings.BRUTE_FORCE_MAX_ATTEMPTS:
         raise TooManyAttempts(BLOCKED_MESSAGE)
     return Attempt(account=account, ip=ip, number=number)
@@ -68,15 +93,21 @@ def attempt_failed(attempt: Attempt) -> bool:
     if attempt.number != settings.BRUTE_FORCE_MAX_ATTEMPTS:
         return False
     # The block itself is the counter; this index only lets admins list and lift it.
-    index = cache.get(_index_key(attempt.account)) or {}
-    index[attempt.ip] = timezone.now().isoformat()
-    cache.set(_index_key(attempt.account), index, timeout=settings.BRUTE_FORCE_BLOCK_SECONDS)
+    try:
+        index = cache.get(_index_key(attempt.account)) or {}
+        index[attempt.ip] = timezone.now().isoformat()
+        cache.set(_index_key(attempt.account), index, timeout=settings.BRUTE_FORCE_BLOCK_SECONDS)
+    except Exception as exc:  # the counter already blocks; only the admins' list misses this address
+        _cache_failed(exc, "recording a block")
     return True
 
 
 def attempt_succeeded(attempt: Attempt) -> None:
     """The password was right: the run of consecutive failures from this address ends."""
-    cache.delete(_count_key(attempt.account, attempt.ip))
+    try:
+        cache.delete(_count_key(attempt.account, attempt.ip))
+    except Exception as exc:  # the run then goes on counting: stricter, never looser
+        _cache_failed(exc, "resetting a run of failures")
 
 
 def blocks_list(*, account: str) -> list[dict[str, str]]:

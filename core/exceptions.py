@@ -56,3 +56,9 @@ class TooManyAttempts(AuthportError):
     """Brute-force protection: the account is blocked from this address (SPEC section 2, step 8)."""
 
     code, status = "too_many_attempts", 429
+
+
+class TemporarilyUnavailable(AuthportError):
+    """A dependency is down and answering would mean failing open (RFC 6749 section 4.1.2.1's code)."""
+
+    code, status = "temporarily_unavailable", 503
