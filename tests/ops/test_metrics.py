@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client as HttpClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
@@ -100,14 +100,14 @@ def test_lost_log_events_are_counted():
 
 def test_database_errors_are_counted_by_class(db):
     # given
-    with pytest.raises(DatabaseError) as raised:
+    with pytest.raises(DatabaseError) as raised, transaction.atomic():  # a savepoint: PostgreSQL goes on
         with connection.cursor() as cursor:
             cursor.execute("SELECT no_such_column FROM no_such_table")
     kind = type(raised.value).__name__
     before = value("authport_db_errors_total", error=kind)
 
     # when
-    with pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT no_such_column FROM no_such_table")
 
