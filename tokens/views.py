@@ -32,16 +32,15 @@ def token(request, tenant_slug: str):
         response = oauth_error_response(InvalidRequest("The token endpoint accepts POST only.", status=405))
         response["Allow"] = "POST, OPTIONS"
         return response
+    params: dict[str, str] = {}
     try:
         params = read_params(request)
         client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
     except InvalidClientBasic as err:
         response = oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
-        return _unauthenticated_logged(request, tenant_slug, locals().get("params", {}), err, response)
+        return _unauthenticated_logged(request, tenant_slug, params, err, response)
     except AuthportError as err:
-        return _unauthenticated_logged(
-            request, tenant_slug, locals().get("params", {}), err, oauth_error_response(err)
-        )
+        return _unauthenticated_logged(request, tenant_slug, params, err, oauth_error_response(err))
     ip = end_user_ip(request, confidential_client=not client.is_public)
     # Only a client that proved who it is may be told about the tenant's configuration.
     hints = generic_hints() if client.is_public else detailed_hints(client.tenant)
