@@ -18,7 +18,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 1
 ACCESS_LOG ?=
 
-.PHONY: help venv test lint fmt serve bench browser-deps clean
+.PHONY: help venv test lint fmt serve bench browser-deps soak clean
 
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
@@ -27,6 +27,7 @@ help:
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   Authport against a plain Django view and a hand-written token view, with wrk (bench/run.py)"
 	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
+	@echo "make soak    two hosts behind HAProxy, rotations under load, faults, fuzzing (SOAK=short|full; README, Reliability)"
 
 venv: $(STAMP)
 
@@ -90,6 +91,25 @@ bench: venv
 	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || \
 	  { sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; $$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; } || true; }
 	$(BIN)/python bench/run.py --server "$(WORKER_CLASS):$(WORKERS):$(THREADS)$(if $(ACCESS_LOG),:log)" $(BENCH_ARGS)
+
+# The reliability suite (README, Reliability; soak/run.py): its own PostgreSQL cluster and Redis on spare
+# ports (never the machine's 5432/6379), two gunicorn hosts on 127.0.0.2 and 127.0.0.3 behind HAProxy.
+# HAProxy, PostgreSQL's server binaries and redis-server come from Debian's packages when missing,
+# schemathesis from PyPI, the Node resource server's packages from npm (skipped with a failed check
+# without node). SOAK=short (CI, about 3 minutes) or full (100 rotations, 10,000 hypothesis requests).
+SOAK ?= short
+SOAK_TIMEOUT ?= $(if $(filter full,$(SOAK)),1800,600)
+soak: venv
+	@missing=(); command -v haproxy >/dev/null || missing+=(haproxy); command -v redis-server >/dev/null || missing+=(redis-server); \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql); \
+	  if [ $${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then \
+	    sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	    $$sudo apt-get install -y "$${missing[@]}" || { $$sudo apt-get update && $$sudo apt-get install -y "$${missing[@]}"; }; \
+	  fi
+	@test -x $(BIN)/st || $(BIN)/python -m pip install --quiet "schemathesis>=4,<5"
+	@if command -v npm >/dev/null && [ ! -d soak/verifier/node_modules/express-oauth2-jwt-bearer ]; then \
+	  (cd soak/verifier && npm install --no-audit --no-fund --silent); fi
+	timeout $(SOAK_TIMEOUT) $(BIN)/python soak/run.py --mode $(SOAK) $(SOAK_ARGS)
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache
