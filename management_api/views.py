@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type, build_object_type
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -123,8 +125,41 @@ class UnknownPathApi(TenantApiView):
         raise NotFound("Not found.", code="inexistent_resource")
 
 
+# Auth0's error object, which every operation may answer (management_api.errors); the schema says so,
+# so that clients generated from it (and schemathesis, `make soak`) expect these answers.
+AUTH0_ERROR_SCHEMA = build_object_type(
+    properties={
+        "statusCode": build_basic_type(OpenApiTypes.INT),
+        "error": build_basic_type(OpenApiTypes.STR),
+        "message": build_basic_type(OpenApiTypes.STR),
+        "errorCode": build_basic_type(OpenApiTypes.STR),
+    },
+    required=["statusCode", "error", "message"],
+)
+ERROR_RESPONSES = {
+    "400": "Invalid request: body or query string (errorCode invalid_body, invalid_query_string, ...).",
+    "401": "Missing or invalid token (errorCode invalid_token).",
+    "403": "The token lacks the operation's scope, or the object may not be changed (errorCode insufficient_scope, ...).",
+    "404": "No such object in this tenant (errorCode inexistent_*).",
+    "409": "Conflicts with an existing object.",
+    "413": "Payload larger than 1 MB.",
+    "415": "The body is not JSON.",
+    "429": "Too many requests.",
+    "503": "The service's database is unavailable; retry (errorCode temporarily_unavailable).",
+}
+
+
 class ManagementAutoSchema(AutoSchema):
     """OpenAPI operations tagged by resource, described by their own view's docstring and scope."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        error = {"application/json": {"schema": AUTH0_ERROR_SCHEMA}}
+        for status, description in ERROR_RESPONSES.items():
+            responses.setdefault(status, {"description": description, "content": error})
+        return responses
 
     def get_tags(self) -> list[str]:
         _, _, rest = self.path.partition("/api/v2/")

@@ -953,6 +953,8 @@ def schemathesis(stack: Stack, token: str, mode: dict) -> None:
         str(report),
         "--seed",
         "1",
+        "--generation-database",
+        "none",
         "--no-color",
     ]
     start = time.monotonic()
