@@ -21,12 +21,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 
 from core.crypto import sha256_hex
 from core.exceptions import TemporarilyUnavailable, TooManyAttempts
 from core.metrics import cache_error
+
+# The `attempts` cache (settings): the configured cache when it is shared, else the database.
+cache = ConnectionProxy(caches, "attempts")
 
 logger = logging.getLogger(__name__)
 

@@ -192,6 +192,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Brute-force counters must be seen by every worker and host (SPEC section 2.8). A process-local
+# default cache cannot share them, so they then live in a database table (made by `migrate`).
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    CACHES["attempts"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "authport_attempts"}
+else:
+    CACHES["attempts"] = CACHES["default"]
 # JWKS and discovery come from the cache, keyed on a version each change bumps (tenants/published.py).
 # A shared cache holds the version too; a process-local one cannot, so the version is read from the
 # database on each request, and a rotation made by another process is still seen at once.

@@ -117,12 +117,9 @@ def test_database_errors_are_counted_by_class(db):
 
 def test_cache_errors_are_counted(settings, tenant, password_app, end_user):
     # given: a Redis nobody listens on; the password grant counts attempts in the cache
-    settings.CACHES = {  # Django's setting_changed handler rebuilds the cache handler
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-        }
-    }
+    dead_redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    # Django's setting_changed handler rebuilds the cache handler; a shared cache holds the attempts too
+    settings.CACHES = {"default": dead_redis, "attempts": dead_redis}
     before = value("authport_cache_errors_total", error="ConnectionError")
     http = HttpClient(raise_request_exception=False)
 

@@ -3,13 +3,13 @@ and what a presented token is. One function per mode; the API, the admin page an
 call them, so every surface gives the same explanation."""
 
 import datetime as dt
-import difflib
 import json
 
 import jwt
 from django.utils import timezone
 
 from apis.models import ResourceServer
+from apis.selectors import resource_server_identifiers, resource_server_nearest_identifier
 from clients.models import Client
 from core.crypto import sha256_hex
 from core.exceptions import AuthportError
@@ -28,15 +28,6 @@ def _answer(outcome: dict, steps: list[Step], summary: str, fix: str | None) -> 
     return {"outcome": outcome, "steps": [s.as_dict() for s in steps], "summary": summary, "fix": fix}
 
 
-def _apis(tenant: Tenant) -> list[str]:
-    return list(
-        ResourceServer.objects.for_tenant(tenant)
-        .filter(is_system=False)
-        .order_by("name")
-        .values_list("identifier", flat=True)
-    )
-
-
 class TenantApis:
     """The tenant's API identifiers, read once and only when a fix needs them."""
 
@@ -47,12 +38,11 @@ class TenantApis:
     @property
     def identifiers(self) -> list[str]:
         if self._identifiers is None:
-            self._identifiers = _apis(self.tenant)
+            self._identifiers = resource_server_identifiers(tenant=self.tenant)
         return self._identifiers
 
     def nearest(self, identifier: str) -> str | None:
-        close = difflib.get_close_matches(identifier, self.identifiers, n=1, cutoff=0.6)
-        return close[0] if close else None
+        return resource_server_nearest_identifier(identifier, self.identifiers)
 
     def any(self) -> str | None:
         if len(self.identifiers) > 1:
