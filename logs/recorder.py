@@ -12,6 +12,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,6 +23,7 @@ from logs.models import LogEvent
 logger = logging.getLogger("authport.logs")
 
 BATCH_SIZE = 500
+LINGER_SECONDS = 0.05  # how long an event may wait for company before it is written
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -94,9 +96,14 @@ class _Writer:
     def _run(self) -> None:
         while True:
             rows = [self._queue.get()]
+            # Linger a moment for more: under load one INSERT and one commit carry many events.
+            deadline = time.monotonic() + LINGER_SECONDS
             while len(rows) < BATCH_SIZE:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
                 try:
-                    rows.append(self._queue.get_nowait())
+                    rows.append(self._queue.get(timeout=remaining))
                 except queue.Empty:
                     break
             try:
