@@ -127,6 +127,9 @@ class ResourceServer(TenantOwnedModel):
     )
     token_dialect = models.CharField(max_length=24, choices=TokenDialect, default=TokenDialect.ACCESS_TOKEN)
     is_system = models.BooleanField(default=False, editable=False)
+    auth0_extra = models.JSONField(
+        default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
+    )
 
     class Meta:
         verbose_name = "API"

@@ -11,7 +11,7 @@ from apis.errors import ResourceServerConflict, ResourceServerNotFound, SystemRe
 from apis.models import MIN_SIGNING_SECRET_LENGTH, ResourceServer
 from apis.selectors import previous_secret_in_grace
 from core import crypto
-from core.models import save_existing
+from core.models import auth0_extra_merge, save_existing
 from tenants.models import Tenant
 from tenants.services import signing_key_chain_ensure, signing_keys_reencrypt
 
@@ -27,6 +27,7 @@ UPDATABLE_FIELDS = (
     "skip_consent_for_verifiable_first_party_clients",
     "enforce_policies",
     "token_dialect",
+    "auth0_extra",  # Auth0-only fields, kept as given; an update merges them by name
 )
 
 
@@ -126,6 +127,8 @@ def resource_server_update(
     unknown = set(fields) - set(UPDATABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if "auth0_extra" in fields:
+        fields["auth0_extra"] = auth0_extra_merge(api.auth0_extra, fields["auth0_extra"])
     if api.is_system:
         changed = {k for k, v in fields.items() if getattr(api, k) != v}
         if changed - {"token_lifetime", "skip_consent_for_verifiable_first_party_clients"} or signing_secret:

@@ -96,6 +96,9 @@ class Client(TenantOwnedModel):
         default=36000, validators=[MinValueValidator(1), MaxValueValidator(2_592_000)]
     )
     is_first_party = models.BooleanField(default=True)
+    auth0_extra = models.JSONField(
+        default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
+    )
 
     class Meta:
         verbose_name = "application"

@@ -6,7 +6,7 @@ from apis.models import ResourceServer
 from clients.errors import ClientGrantConflict, ClientGrantNotFound, ClientNotFound
 from clients.models import SECRET_HASH_PURPOSE, Client, ClientGrant
 from core import crypto
-from core.models import save_existing
+from core.models import auth0_extra_merge, save_existing
 from tenants.models import Tenant
 
 _UNSET = object()
@@ -22,6 +22,7 @@ CLIENT_FIELDS = (
     "token_endpoint_auth_method",
     "jwt_lifetime_in_seconds",
     "is_first_party",
+    "auth0_extra",  # Auth0-only fields, kept as given; an update merges them by name
 )
 
 
@@ -65,6 +66,8 @@ def client_update(*, client: Client, **fields) -> Client:
     unknown = set(fields) - set(CLIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if "auth0_extra" in fields:
+        fields["auth0_extra"] = auth0_extra_merge(client.auth0_extra, fields["auth0_extra"])
     for name, value in fields.items():
         setattr(client, name, value)
     client.full_clean()

@@ -59,3 +59,8 @@ def save_existing(instance: models.Model, *, gone: Exception) -> None:
         if not type(instance)._base_manager.filter(pk=instance.pk).exists():
             raise gone from exc
         raise
+
+
+def auth0_extra_merge(current: dict, given: dict) -> dict:
+    """An update of the Auth0-only fields a model keeps as given (SPEC section 5): by name, as a PATCH."""
+    return {**(current or {}), **given}

@@ -7,6 +7,7 @@ method. Input is strict JSON (`fields`), lists follow Auth0's pagination (`pagin
 error leaves through `errors.management_exception_handler` in Auth0's shape.
 """
 
+from management_api import auth0_schema
 from management_api.auth import AllOf, AnyOf
 from management_api.fields import (
     StrictBooleanField,
@@ -37,5 +38,6 @@ __all__ = [
     "StrictSerializer",
     "StrictURLField",
     "TenantApiView",
+    "auth0_schema",
     "list_schema",
 ]

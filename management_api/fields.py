@@ -90,14 +90,41 @@ class StrictSerializer(serializers.Serializer):
     is the field left out (Auth0's SDKs send nulls for unset optional fields).
     """
 
+    # Fields of Auth0's schema that Authport keeps but does not act on: name -> JSON type or None
+    # (management_api.auth0_schema). They come out of validation as one dict under `auth0_extra`.
+    auth0_schema: Mapping[str, str | None] = {}
+
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError({NON_FIELD: [str(_type_error("object", data).detail[0])]})
         writable = {name for name, f in self.fields.items() if not f.read_only}
-        unknown = [key for key in data if key not in writable]
+        unknown = [key for key in data if key not in writable and key not in self.auth0_schema]
         if unknown:
             raise serializers.ValidationError(
                 {NON_FIELD: [f"Additional properties not allowed: {','.join(map(str, unknown))}"]}
             )
-        data = {k: v for k, v in data.items() if not (v is None and not self.fields[k].allow_null)}
-        return super().to_internal_value(data)
+        extra = self._auth0_extra({k: v for k, v in data.items() if k not in writable})
+        data = {
+            k: v for k, v in data.items() if k in writable and not (v is None and not self.fields[k].allow_null)
+        }
+        validated = super().to_internal_value(data)
+        if extra:
+            validated["auth0_extra"] = extra
+        return validated
+
+    def _auth0_extra(self, data: dict) -> dict:
+        """Auth0-only fields, type-checked loosely; a null is the field left out, as elsewhere."""
+        errors = {}
+        for name, value in data.items():
+            expected = self.auth0_schema[name]
+            found = json_type(value)
+            if value is None or expected is None or found == expected:
+                continue
+            if expected == "number" and found == "integer":
+                continue
+            errors[name] = [str(_type_error(expected, value).detail[0])]
+        if not errors and _unstorable(data):
+            errors[NON_FIELD] = ["Null characters and invalid Unicode text are not allowed."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {k: v for k, v in data.items() if v is not None}

@@ -46,6 +46,9 @@ class Tenant(TimeStampedModel):
         help_text="The API whose audience a token request without `audience` gets.",
     )
     session_lifetime = models.PositiveIntegerField(default=168, help_text="SSO session lifetime, in hours.")
+    auth0_extra = models.JSONField(
+        default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TenantMembership", related_name="tenants", blank=True
     )

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import crypto
+from core.models import auth0_extra_merge
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
 from tenants.keys import GeneratedKey, generate_signing_key
 from tenants.models import SigningKey, Tenant, TenantMembership
@@ -77,7 +78,12 @@ def tenant_create(*, slug: str, friendly_name: str = "") -> Tenant:
 
 @transaction.atomic
 def tenant_update(
-    *, tenant: Tenant, friendly_name=_UNSET, default_audience=_UNSET, session_lifetime=_UNSET
+    *,
+    tenant: Tenant,
+    friendly_name=_UNSET,
+    default_audience=_UNSET,
+    session_lifetime=_UNSET,
+    auth0_extra: dict | None = None,
 ) -> Tenant:
     """Change tenant settings; the Default Audience must be an API of this tenant (SPEC section 5)."""
     if friendly_name is not _UNSET:
@@ -86,6 +92,8 @@ def tenant_update(
         tenant.default_audience = default_audience
     if session_lifetime is not _UNSET:
         tenant.session_lifetime = session_lifetime
+    if auth0_extra:
+        tenant.auth0_extra = auth0_extra_merge(tenant.auth0_extra, auth0_extra)
     tenant.full_clean()
     tenant.save()
     published_version_bump(slug=tenant.slug)

@@ -11,6 +11,7 @@ from management_api import (
     StrictIntegerField,
     StrictListField,
     StrictSerializer,
+    auth0_schema,
 )
 
 
@@ -20,7 +21,10 @@ class ScopeSerializer(StrictSerializer):
 
 
 class ResourceServerUpdateInput(StrictSerializer):
-    """PATCH: every field optional; `identifier` is not among them, so sending it is refused (Auth0)."""
+    """PATCH: every field optional; `identifier` is not among them, so sending it is refused (Auth0).
+    The fields of Auth0's schema that Authport does not act on are kept as given and returned."""
+
+    auth0_schema = auth0_schema.RESOURCE_SERVER
 
     name = StrictCharField(
         min_length=1,
@@ -63,7 +67,7 @@ class ResourceServerOutput(serializers.Serializer):
     token_dialect = serializers.ChoiceField(ResourceServer.TokenDialect.choices)
 
     def to_representation(self, api: ResourceServer) -> dict:
-        data = super().to_representation(api)
+        data = {**api.auth0_extra, **super().to_representation(api)}
         if not api.is_symmetric:
             del data["signing_secret"]
         previous = hs256_previous_secret(api)

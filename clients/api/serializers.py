@@ -10,10 +10,12 @@ from management_api import (
     StrictIntegerField,
     StrictListField,
     StrictSerializer,
+    auth0_schema,
 )
 
 
 class JwtConfigurationInput(StrictSerializer):
+    auth0_schema = auth0_schema.CLIENT_JWT_CONFIGURATION
     lifetime_in_seconds = StrictIntegerField(min_value=1, max_value=2_592_000, required=False)
     alg = StrictChoiceField([("RS256", "RS256")], required=False)  # ID tokens are always RS256 (SPEC 3)
 
@@ -23,6 +25,10 @@ def _urls(**kwargs):
 
 
 class ClientUpdateInput(StrictSerializer):
+    """Auth0's client. The fields of Auth0's schema that Authport does not act on (`oidc_conformant`,
+    `refresh_token`, `jwt_configuration.secret_encoded`, ...) are kept as given and returned."""
+
+    auth0_schema = auth0_schema.CLIENT
     name = StrictCharField(min_length=1, max_length=200, required=False)
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     app_type = StrictChoiceField(Client.AppType.choices, required=False)
@@ -41,11 +47,14 @@ class ClientCreateInput(ClientUpdateInput):
 
 
 def client_fields(data: dict) -> dict:
-    """Input fields as the services name them (`jwt_configuration.lifetime_in_seconds` is a column)."""
+    """Input fields as the services name them (`jwt_configuration.lifetime_in_seconds` is a column,
+    its Auth0-only fields go with the client's under `auth0_extra["jwt_configuration"]`)."""
     data = dict(data)
     jwt_configuration = data.pop("jwt_configuration", None) or {}
     if "lifetime_in_seconds" in jwt_configuration:
         data["jwt_lifetime_in_seconds"] = jwt_configuration["lifetime_in_seconds"]
+    if "auth0_extra" in jwt_configuration:
+        data["auth0_extra"] = {**data.get("auth0_extra", {}), "jwt_configuration": jwt_configuration["auth0_extra"]}
     return data
 
 
@@ -58,7 +67,10 @@ class JwtConfigurationOutput(serializers.Serializer):
         return "RS256"
 
     def get_secret_encoded(self, client) -> bool:
-        return False
+        return client.auth0_extra.get("jwt_configuration", {}).get("secret_encoded", False)
+
+    def to_representation(self, client) -> dict:
+        return {**client.auth0_extra.get("jwt_configuration", {}), **super().to_representation(client)}
 
 
 class ClientOutput(serializers.Serializer):
@@ -77,6 +89,10 @@ class ClientOutput(serializers.Serializer):
     allowed_logout_urls = serializers.ListField(child=serializers.CharField())
     token_endpoint_auth_method = serializers.ChoiceField(Client.AuthMethod.choices)
     jwt_configuration = JwtConfigurationOutput(source="*")
+
+    def to_representation(self, client) -> dict:
+        extra = {k: v for k, v in client.auth0_extra.items() if k != "jwt_configuration"}
+        return {**extra, **super().to_representation(client)}
 
 
 class ClientWithSecretOutput(ClientOutput):

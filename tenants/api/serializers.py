@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from management_api import StrictCharField, StrictIntegerField, StrictSerializer
+from management_api import StrictCharField, StrictIntegerField, StrictSerializer, auth0_schema
 from tenants.keys import certificate_facts
 from tenants.models import SigningKey
 
@@ -10,10 +10,33 @@ MAX_SESSION_LIFETIME_HOURS = 8760  # Auth0's upper bound: one year
 
 
 class TenantSettingsInput(StrictSerializer):
+    """Auth0's tenant settings. The session lifetime is acted on, in hours or in minutes (one column,
+    whole hours); the other fields of Auth0's schema (`idle_session_lifetime` among them: Authport
+    has no idle timeout) are kept as given and returned."""
+
+    auth0_schema = auth0_schema.TENANT_SETTINGS
     friendly_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     # An API identifier of this tenant; "" or null clears the Default Audience (SPEC section 5).
     default_audience = StrictCharField(max_length=600, required=False, allow_blank=True, allow_null=True)
     session_lifetime = StrictIntegerField(min_value=1, max_value=MAX_SESSION_LIFETIME_HOURS, required=False)
+    session_lifetime_in_minutes = StrictIntegerField(
+        min_value=60, max_value=MAX_SESSION_LIFETIME_HOURS * 60, required=False
+    )
+
+    def validate(self, data):
+        minutes = data.pop("session_lifetime_in_minutes", None)
+        if minutes is None:
+            return data
+        if minutes % 60:
+            raise serializers.ValidationError(
+                {"session_lifetime_in_minutes": ["Authport keeps session lifetimes in whole hours (a multiple of 60)."]}
+            )
+        if data.get("session_lifetime", minutes // 60) != minutes // 60:
+            raise serializers.ValidationError(
+                {"session_lifetime_in_minutes": ["Disagrees with session_lifetime (hours)."]}
+            )
+        data["session_lifetime"] = minutes // 60
+        return data
 
 
 class TenantSettingsOutput(serializers.Serializer):
@@ -24,6 +47,9 @@ class TenantSettingsOutput(serializers.Serializer):
     def get_default_audience(self, tenant) -> str:
         """The API identifier, or "" when none is set (as Auth0 answers)."""
         return tenant.default_audience.identifier if tenant.default_audience_id else ""
+
+    def to_representation(self, tenant) -> dict:
+        return {**tenant.auth0_extra, **super().to_representation(tenant)}
 
 
 class SigningKeyOutput(serializers.Serializer):
