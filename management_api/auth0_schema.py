@@ -66,6 +66,7 @@ CLIENT = {
     "encryption_key": _O,
     "sso": _B,
     "cross_origin_authentication": _B,
+    "cross_origin_auth": _B,  # its deprecated name, still in Auth0's answers and exports
     "cross_origin_loc": _S,
     "sso_disabled": _B,
     "custom_login_page_on": _B,
