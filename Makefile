@@ -18,7 +18,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 1
 ACCESS_LOG ?=
 
-.PHONY: help venv test lint fmt serve bench browser-deps soak clean
+.PHONY: help venv test lint fmt serve bench browser-deps soak clean deploy-cli
 
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
@@ -113,3 +113,7 @@ soak: venv
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache
+
+# Auth0's Deploy CLI (a0deploy) in .deploy-cli/node_modules, for tests/provisioning/test_deploy_cli.py.
+deploy-cli:
+	npm install --no-audit --no-fund --no-save --prefix .deploy-cli auth0-deploy-cli@8
