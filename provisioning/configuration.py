@@ -257,6 +257,16 @@ class _Importer:
         if before != after:
             self.result.changes.append((action, section, name))
 
+    def once(self, section: str, index: int, label: str, key, seen: set) -> None:
+        """An object named twice in a section is refused (the Deploy CLI would apply it twice)."""
+        if key is not None and not isinstance(key, (str, tuple)):
+            raise ImportRefused(
+                f'{section}[{index}] "{label}": expected a string, found {type(key).__name__}.'
+            )
+        if key in seen and key is not None:
+            raise ImportRefused(f'{section}[{index}] "{label}": listed twice in the file.')
+        seen.add(key)
+
     def warn(self, text: str) -> None:
         self.result.warnings.append(text)
 
@@ -280,7 +290,7 @@ class _Importer:
             ):
                 self.warn(f'resourceServers[{i}] "{label}": the system API is never imported over; skipped.')
                 continue
-            seen.add(identifier)
+            self.once("resourceServers", i, label, identifier, seen)
             self.entry(
                 "resourceServers",
                 i,
@@ -326,7 +336,7 @@ class _Importer:
                 self.warn(f'clients[{i}] "{label}": the management client is never imported over; skipped.')
                 seen.add(name)
                 continue
-            seen.add(name)
+            self.once("clients", i, label, name, seen)
             self.entry("clients", i, label, lambda entry=entry, current=current: self._client(entry, current))
         if self.delete and "clients" in self.data:
             for client in _exported_clients(self.tenant):
@@ -364,7 +374,7 @@ class _Importer:
                     f'clientGrants[{i}] "{label}": grants on the system API are never imported; skipped.'
                 )
                 continue
-            seen.add((client_name, audience))
+            self.once("clientGrants", i, label, (client_name, audience), seen)
             self.entry(
                 "clientGrants", i, label, lambda entry=entry, label=label: self._grant(entry, label, managers)
             )
@@ -409,7 +419,7 @@ class _Importer:
         seen = set()
         for i, entry in enumerate(entries):
             label = str(entry.get("name") or i)
-            seen.add(entry.get("name"))
+            self.once("roles", i, label, entry.get("name"), seen)
             self.entry("roles", i, label, lambda entry=entry: self._role(entry))
         if self.delete and "roles" in self.data:
             for role in roles_list(tenant=self.tenant):

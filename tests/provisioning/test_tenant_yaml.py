@@ -192,6 +192,12 @@ def test_delete_with_an_empty_api_section_keeps_the_system_api(configured, tmp_p
             id="bad-tenant-setting",
         ),
         pytest.param({"clients": {"name": "Z"}}, "clients: expected a list", id="wrong-shape"),
+        pytest.param(
+            {"roles": [{"name": "R"}, {"name": "R", "description": "again"}]},
+            'roles[1] "R": listed twice in the file.',
+            id="named-twice",
+        ),
+        pytest.param({"clients": [{"name": ["x"]}]}, "expected a string, found list", id="name-not-a-string"),
     ],
 )
 def test_an_invalid_object_refuses_the_whole_import(configured, tmp_path, document, message):
