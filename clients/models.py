@@ -154,6 +154,9 @@ class ClientGrant(TenantOwnedModel):
         "apis.ResourceServer", on_delete=models.CASCADE, related_name="client_grants"
     )
     scope = models.JSONField(default=list, blank=True, validators=[validate_scope_list])
+    auth0_extra = models.JSONField(
+        default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
+    )
 
     class Meta:
         verbose_name = "client grant"

@@ -84,14 +84,20 @@ def client_rotate_secret(*, client: Client) -> str:
 
 
 @transaction.atomic
-def client_grant_create(*, client: Client, resource_server: ResourceServer, scope: list[str]) -> ClientGrant:
+def client_grant_create(
+    *, client: Client, resource_server: ResourceServer, scope: list[str], auth0_extra: dict | None = None
+) -> ClientGrant:
     """Authorize a client for an API's client-credentials tokens (SPEC section 2 step 6).
 
     One grant per client and API: the database constraint decides, so two concurrent creates give
     one grant and one 409, never a 500.
     """
     grant = ClientGrant(
-        tenant=client.tenant, client=client, resource_server=resource_server, scope=list(scope)
+        tenant=client.tenant,
+        client=client,
+        resource_server=resource_server,
+        scope=list(scope),
+        auth0_extra=auth0_extra or {},
     )
     grant.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -105,8 +111,13 @@ def client_grant_create(*, client: Client, resource_server: ResourceServer, scop
 
 
 @transaction.atomic
-def client_grant_update(*, grant: ClientGrant, scope: list[str]) -> ClientGrant:
-    grant.scope = list(scope)
+def client_grant_update(
+    *, grant: ClientGrant, scope: list[str] | None = None, auth0_extra: dict | None = None
+) -> ClientGrant:
+    if scope is not None:
+        grant.scope = list(scope)
+    if auth0_extra:
+        grant.auth0_extra = auth0_extra_merge(grant.auth0_extra, auth0_extra)
     grant.full_clean(validate_unique=False)
     save_existing(grant, gone=ClientGrantNotFound())
     return grant

@@ -110,6 +110,15 @@ CLIENT = {
 
 CLIENT_JWT_CONFIGURATION = {"secret_encoded": _B, "scopes": _O}
 
+CLIENT_GRANT_UPDATE = {
+    "organization_usage": None,
+    "allow_any_organization": _B,
+    "authorization_details_types": _A,
+    "allow_all_scopes": _B,
+}
+
+CLIENT_GRANT = {**CLIENT_GRANT_UPDATE, "default_for": None, "subject_type": None}
+
 RESOURCE_SERVER = {
     "allow_online_access": _B,
     "allow_online_access_with_ephemeral_sessions": _B,

@@ -30,7 +30,7 @@ from apis.services import resource_server_create, resource_server_delete, resour
 from apis.system import MANAGEMENT_API_NAME
 from clients.api.serializers import (
     ClientCreateInput,
-    ClientGrantUpdateInput,
+    ClientGrantCreateInput,
     ClientOutput,
     ClientUpdateInput,
     client_fields,
@@ -109,6 +109,7 @@ def _client_doc(client: Client) -> dict:
 
 def _grant_doc(grant: ClientGrant) -> dict:
     return {
+        **grant.auth0_extra,
         "client_id": grant.client.name,
         "audience": grant.resource_server.identifier,
         "scope": list(grant.scope),
@@ -391,12 +392,11 @@ class _Importer:
                     )
 
     def _grant(self, entry: dict, label: str, managers: set[int]) -> None:
-        unknown = set(entry) - {"client_id", "audience", "scope"}
-        if unknown:
-            raise ImportRefused(f"Additional properties not allowed: {','.join(sorted(unknown))}")
-        client_name, audience = entry.get("client_id"), entry.get("audience")
-        if not isinstance(client_name, str) or not isinstance(audience, str):
-            raise ImportRefused("client_id (a client's name) and audience (an API identifier) are required.")
+        # The Management API's validation, with client_id holding a client's name (as the Deploy CLI's).
+        data = _validated(
+            ClientGrantCreateInput, {k: v for k, v in entry.items() if k not in ("id", "is_system")}
+        )
+        client_name, audience = data["client_id"], data["audience"]
         clients = [c for c in clients_list(tenant=self.tenant) if c.name == client_name]
         if not clients:
             raise ImportRefused(f"no client named {client_name} in the file or the tenant.")
@@ -405,14 +405,20 @@ class _Importer:
         api = resource_server_find(tenant=self.tenant, identifier=audience)
         if api is None:
             raise ImportRefused(f"no API with identifier {audience} in the file or the tenant.")
-        scope = _validated(ClientGrantUpdateInput, {"scope": entry.get("scope") or []})["scope"]
+        scope, extra = data.get("scope", []), data.get("auth0_extra", {})
         grant = ClientGrant.objects.filter(client=clients[0], resource_server=api).first()
         if grant is None:
-            client_grant_create(client=clients[0], resource_server=api, scope=scope)
+            client_grant_create(client=clients[0], resource_server=api, scope=scope, auth0_extra=extra)
             self.result.changes.append(("create", "clientGrants", label))
-        elif list(grant.scope) != scope:
-            client_grant_update(grant=grant, scope=scope)
-            self.result.changes.append(("update", "clientGrants", label))
+            return
+        before = _grant_doc(grant)
+        self.change(
+            "update",
+            "clientGrants",
+            label,
+            before,
+            _grant_doc(client_grant_update(grant=grant, scope=scope, auth0_extra=extra)),
+        )
 
     def roles(self) -> None:
         entries = self.section("roles")

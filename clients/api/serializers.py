@@ -54,7 +54,10 @@ def client_fields(data: dict) -> dict:
     if "lifetime_in_seconds" in jwt_configuration:
         data["jwt_lifetime_in_seconds"] = jwt_configuration["lifetime_in_seconds"]
     if "auth0_extra" in jwt_configuration:
-        data["auth0_extra"] = {**data.get("auth0_extra", {}), "jwt_configuration": jwt_configuration["auth0_extra"]}
+        data["auth0_extra"] = {
+            **data.get("auth0_extra", {}),
+            "jwt_configuration": jwt_configuration["auth0_extra"],
+        }
     return data
 
 
@@ -106,12 +109,14 @@ def client_with_secret(client: Client, secret: str) -> dict:
 
 
 class ClientGrantCreateInput(StrictSerializer):
+    auth0_schema = auth0_schema.CLIENT_GRANT
     client_id = StrictCharField(min_length=1)
     audience = StrictCharField(min_length=1, max_length=600)
     scope = StrictListField(child=StrictCharField(min_length=1, max_length=280), required=False)
 
 
 class ClientGrantUpdateInput(StrictSerializer):
+    auth0_schema = auth0_schema.CLIENT_GRANT_UPDATE
     scope = StrictListField(child=StrictCharField(min_length=1, max_length=280), required=False)
 
 
@@ -120,3 +125,6 @@ class ClientGrantOutput(serializers.Serializer):
     client_id = serializers.CharField(source="client.client_id")
     audience = serializers.CharField(source="resource_server.identifier")
     scope = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, grant) -> dict:
+        return {**grant.auth0_extra, **super().to_representation(grant)}

@@ -116,7 +116,12 @@ class ClientGrantListApi(TenantApiView):
         api = resource_server_find(tenant=self.tenant, identifier=data["audience"])
         if api is None:
             raise ResourceServerNotFound()
-        grant = client_grant_create(client=client, resource_server=api, scope=data.get("scope", []))
+        grant = client_grant_create(
+            client=client,
+            resource_server=api,
+            scope=data.get("scope", []),
+            auth0_extra=data.get("auth0_extra"),
+        )
         return Response(ClientGrantOutput(grant).data, status=status.HTTP_201_CREATED)
 
 
@@ -137,8 +142,10 @@ class ClientGrantDetailApi(TenantApiView):
     def patch(self, request, tenant_slug, id):
         grant = client_grant_get(tenant=self.tenant, grant_id=id)
         data = self.body(ClientGrantUpdateInput, partial=True)
-        if "scope" in data:
-            grant = client_grant_update(grant=grant, scope=data["scope"])
+        if data:
+            grant = client_grant_update(
+                grant=grant, scope=data.get("scope"), auth0_extra=data.get("auth0_extra")
+            )
         return Response(ClientGrantOutput(grant).data)
 
     @extend_schema(operation_id="client_grants_delete", responses={204: None})

@@ -4,6 +4,7 @@ given (what Auth0's tools export re-imports); a field outside the schema is stil
 import pytest
 
 from tenants.models import Tenant
+from tests import factories
 from tests.management.conftest import assert_error
 
 
@@ -131,3 +132,20 @@ def test_resource_servers_keep_auth0_fields(mgmt):
     assert got["consent_policy"] == "transactional-authorization-with-mfa"
     assert "token_encryption" not in got  # a null is the field left out
     assert_error(refused, 400, "invalid_body")
+
+
+def test_client_grants_keep_auth0_fields(mgmt, tenant, rs256_api):
+    client, _ = factories.make_client(tenant, name="M2M")
+
+    created = mgmt(
+        "POST",
+        "client-grants",
+        {"client_id": client.client_id, "audience": rs256_api.identifier, "subject_type": "client"},
+    )
+    patched = mgmt("PATCH", f"client-grants/{created.json()['id']}", {"allow_any_organization": True})
+    refused = mgmt("PATCH", f"client-grants/{created.json()['id']}", {"subject_type": "user"})
+
+    assert created.status_code == 201, created.content
+    assert patched.json() == {**created.json(), "allow_any_organization": True}
+    assert patched.json()["subject_type"] == "client"
+    assert_error(refused, 400, "invalid_body")  # not in Auth0's update schema

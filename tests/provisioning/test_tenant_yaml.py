@@ -119,7 +119,9 @@ def test_auth0_export_imports_then_nothing_to_change(tenant):
     legacy = ResourceServer.objects.get(tenant=tenant, identifier="legacy")
     assert legacy.signing_secret  # a new HS256 secret, never taken from a file
     worker = Client.objects.get(tenant=tenant, name="Order Worker")
-    assert ClientGrant.objects.get(client=worker).scope == ["read:orders", "write:orders"]
+    grant = ClientGrant.objects.get(client=worker)
+    assert grant.scope == ["read:orders", "write:orders"]
+    assert grant.auth0_extra == {"allow_any_organization": False, "organization_usage": "deny"}
     assert out.count("client_secret") == 2
 
 
