@@ -6,9 +6,6 @@ and authport/gunicorn_conf.py, sends real traffic and scrapes the master's /metr
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,8 +17,9 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from pythonjsonlogger.json import JsonFormatter
 
-from bench.run import free_port, wait_ready
+from bench.run import free_port
 from core.metrics import log_events_lost
+from tests.live import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,7 +115,10 @@ def test_database_errors_are_counted_by_class(db):
 
 def test_cache_errors_are_counted(settings, tenant, password_app, end_user):
     # given: a Redis nobody listens on; the password grant counts attempts in the cache
-    dead_redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    dead_redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+    }
     # Django's setting_changed handler rebuilds the cache handler; a shared cache holds the attempts too
     settings.CACHES = {"default": dead_redis, "attempts": dead_redis}
     before = value("authport_cache_errors_total", error="ConnectionError")
@@ -168,47 +169,26 @@ def test_request_log_carries_the_token_decision_as_fields(client, tenant, m2m_ap
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     work = tmp_path_factory.mktemp("metrics")
-    port, metrics_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "authport.settings.test",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(
-        [*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120
-    )
-    created = subprocess.run(
-        [*manage, "create_tenant", "acme", "--json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "gunicorn", "authport.wsgi", "--config", "python:authport.gunicorn_conf"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2", "--log-level", "warning"],
-        env={
-            **env,
+    metrics_port = free_port()
+    with gunicorn(
+        work,
+        *(
+            "--config",
+            "python:authport.gunicorn_conf",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ),
+        setup=(("create_tenant", "acme", "--json"),),
+        env_extra={
             "METRICS_BIND": f"127.0.0.1:{metrics_port}",
             "PROMETHEUS_MULTIPROC_DIR": str(work / "prom"),
         },
-        cwd=ROOT,
-    )
-    try:
-        wait_ready(port, timeout=60)
-        yield {"port": port, "metrics_port": metrics_port, **json.loads(created.stdout)}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    ) as (port, _env, (created,)):
+        yield {"port": port, "metrics_port": metrics_port, **json.loads(created)}
 
 
 def scrape(port: int) -> dict[tuple, float]:

@@ -6,53 +6,26 @@ A HEAD body left on a keep-alive connection is read as the start of the next res
 
 import http.client
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
-from bench.run import free_port, wait_ready
 from core.head import HeadResponseMiddleware
+from tests.live import gunicorn as live_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 DISCOVERY = "/acme/.well-known/openid-configuration"
 
 
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """A gunicorn serving the test settings on a fresh SQLite file with tenant `acme`: its port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "authport.settings.test",
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('gunicorn') / 'db.sqlite3'}",
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["create_tenant", "acme"]):
-        subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "authport.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1", "--threads", "2", "--keep-alive", "30", "--log-level", "warning"],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        wait_ready(port, timeout=30)
+    with live_gunicorn(
+        tmp_path_factory.mktemp("gunicorn"),
+        *("--workers", "1", "--threads", "2", "--keep-alive", "30", "--log-level", "warning"),
+        setup=(("create_tenant", "acme"),),
+    ) as (port, _env, _outputs):
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def test_head_then_get_on_one_keep_alive_connection(gunicorn):
