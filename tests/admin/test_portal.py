@@ -486,3 +486,25 @@ def test_ids_of_other_apis_are_not_offered(staff_client, other_tenant, rs256_api
     # then
     assert foreign.identifier not in page
     assert rs256_api.identifier in page
+
+
+def test_autocomplete_choices_name_their_tenant_when_several_are_visible(
+    superuser_client, tenant, other_tenant
+):
+    # given: both tenants have an API of the same name
+    from tests import factories
+
+    factories.make_api(tenant, identifier="https://orders.acme.test/", name="Orders")
+    factories.make_api(other_tenant, identifier="https://orders.other.test/", name="Orders")
+    url = (
+        "/admin/autocomplete/?app_label=clients&model_name=clientgrant&field_name=resource_server&term=Orders"
+    )
+
+    # when
+    as_superuser = [r["text"] for r in superuser_client.get(url).json()["results"]]
+
+    # then: the superuser sees both, each labelled with its tenant
+    assert sorted(as_superuser) == [
+        "Orders (https://orders.acme.test/) · acme",
+        "Orders (https://orders.other.test/) · other",
+    ]
