@@ -69,6 +69,7 @@ $(ENV_FILE): | $(STAMP)
 serve: venv $(ENV_FILE)
 	@export DJANGO_READ_DOT_ENV_FILE=true DJANGO_ENV_FILE="$(abspath $(ENV_FILE))"; \
 	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py createcachetable -v 0; \
 	$(BIN)/python scripts/persist-env.py "$(ENV_FILE)" PUBLIC_URL DATABASE_URL CACHE_URL; \
 	url="$${PUBLIC_URL:-$$(sed -n 's/^PUBLIC_URL=//p' "$(ENV_FILE)" | tail -n 1)}"; \
 	url="$${url:-http://127.0.0.1:8000}"; url="$${url%/}"; \
