@@ -42,8 +42,10 @@ def token(request, tenant_slug: str):
     except AuthportError as err:
         return _unauthenticated_logged(request, tenant_slug, params, err, oauth_error_response(err))
     ip = end_user_ip(request, confidential_client=not client.is_public)
-    # Only a client that proved who it is may be told about the tenant's configuration.
-    hints = generic_hints() if client.is_public else detailed_hints(client.tenant)
+    # The log is for the tenant's admins: its explanation names their configuration, as the
+    # explainer's does. The caller is told about it only when it proved who it is (confidential).
+    detailed = detailed_hints(client.tenant)
+    hints = generic_hints() if client.is_public else detailed
     decision = token_decide(client=client, params=params, ip=ip)
     error = decision.refusal
     body = None
@@ -53,7 +55,7 @@ def token(request, tenant_slug: str):
         except AuthportError as err:
             error = err
     log_id = exchange_event_record(
-        request=request, decision=decision, params=params, ip=ip, hints=hints, error=error
+        request=request, decision=decision, params=params, ip=ip, hints=detailed, error=error
     )
     if error is not None:
         response = oauth_error_response(error, hint=refusal_fix(error, hints))

@@ -92,6 +92,9 @@ def test_a_public_client_gets_only_the_generic_hint(client, tenant, rs256_api, e
     }
     assert "including the trailing slash" in resp["Authport-Hint"]
     assert rs256_api.identifier not in resp["Authport-Hint"]
+    # while the tenant's admins, reading the log, are told what was probably meant
+    fix = LogEvent.objects.get(log_id=resp[LOG_ID]).details["explanation"]["fix"]
+    assert fix.endswith(f"Did you mean {rs256_api.identifier}?")
 
 
 def test_unknown_client_credentials_are_recorded_without_what_did_not_authenticate(client, tenant, m2m_app):
