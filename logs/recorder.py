@@ -57,15 +57,22 @@ _FIELDS = [f for f in LogEvent._meta.concrete_fields if not f.primary_key]
 
 
 def _insert(rows: list[dict]) -> None:
-    """One INSERT for the batch, its statement built once per call: the ORM's per-row compilation
-    cost more than the rest of an event (measured: about 350 µs a row)."""
+    """Multi-row INSERTs, each statement carrying as many events as the database takes parameters
+    for: one round trip and one parse for a whole batch. The ORM's per-row compilation cost more than
+    the rest of an event (measured: about 350 µs a row)."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in _FIELDS)
-    placeholders = ", ".join(["%s"] * len(_FIELDS))
-    sql = f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - our own names
-    params = [[f.get_db_prep_save(row[f.attname], connection) for f in _FIELDS] for row in rows]
+    row_placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
+    per_statement = max(1, connection.ops.bulk_batch_size(_FIELDS, rows))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([row_placeholders] * len(chunk))
+            params = [f.get_db_prep_save(row[f.attname], connection) for row in chunk for f in _FIELDS]
+            cursor.execute(
+                f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 - our own names
+                params,
+            )
 
 
 def _store(rows: list[dict]) -> None:
