@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.metrics import log_events_lost
 from logs.models import LogEvent
 
 logger = logging.getLogger("authport.logs")
@@ -34,7 +35,7 @@ def new_log_id(when: dt.datetime) -> str:
 
 
 class _LossCounter:
-    """Events that could not be stored, per process (also exported as a metric when available)."""
+    """Events that could not be stored, per process (also the authport_log_events_lost_total metric)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -43,10 +44,6 @@ class _LossCounter:
     def add(self, n: int) -> None:
         with self._lock:
             self.count += n
-        try:
-            from core.metrics import log_events_lost  # optional: the metrics module may be absent
-        except ImportError:
-            return
         log_events_lost(n)
 
 

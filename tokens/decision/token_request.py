@@ -9,7 +9,6 @@ run passes none, and each such check becomes a named step instead of a guess.
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from accounts.selectors import user_permissions
 from clients.models import Client
 from core.exceptions import AuthportError
 from tenants.models import USER_DATABASE
@@ -22,8 +21,8 @@ from tokens.decision.refusals import (
     UnknownRealm,
     UnsupportedGrant,
 )
-from tokens.decision.scopes import client_credentials_scope, parse_scope, user_scope
-from tokens.issuing.user_tokens import OFFLINE_ACCESS, refresh_allowed
+from tokens.decision.scopes import client_credentials_scope, parse_scope
+from tokens.issuing.user_tokens import OFFLINE_ACCESS, refresh_allowed, user_scope_decide
 
 GrantType = Client.GrantType
 PASSWORD_GRANTS = (GrantType.PASSWORD, GrantType.PASSWORD_REALM)
@@ -127,11 +126,7 @@ def _decide(decision: TokenDecision, params: dict[str, str], credentials: Creden
         decision.user = credentials.user_for_password(
             username=params["username"], password=params["password"]
         )
-    api = resolution.api
-    permissions = None
-    if decision.user is not None and api is not None and api.enforce_policies:
-        permissions = user_permissions(user=decision.user, resource_server=api)
-    decision.scope = user_scope(resolution=resolution, requested=requested, permissions=permissions)
+    decision.scope = user_scope_decide(resolution=resolution, requested=requested, user=decision.user)
     if grant_type != GrantType.REFRESH_TOKEN:
         _offline_access_decide(decision)
 

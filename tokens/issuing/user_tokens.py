@@ -16,10 +16,13 @@ OFFLINE_ACCESS = "offline_access"
 
 
 def user_scope_decide(*, resolution: Resolution, requested: list[str], user) -> list[str]:
-    """The token's scopes for this user: RBAC against the user's permissions when the API enforces it."""
+    """The token's scopes for this user: RBAC against the user's permissions when the API enforces it.
+    Without a user (a dry run) the permissions are unknown, which the scope steps say."""
     api = resolution.api
     permissions = (
-        user_permissions(user=user, resource_server=api) if api is not None and api.enforce_policies else None
+        user_permissions(user=user, resource_server=api)
+        if user is not None and api is not None and api.enforce_policies
+        else None
     )
     return user_scope(resolution=resolution, requested=requested, permissions=permissions)
 
