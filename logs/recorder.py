@@ -7,6 +7,7 @@ the request instead. A failure to store never fails the request: the loss is cou
 """
 
 import datetime as dt
+import json
 import logging
 import os
 import queue
@@ -51,12 +52,33 @@ lost_events = _LossCounter()
 
 
 _FIELDS = [f for f in LogEvent._meta.concrete_fields if not f.primary_key]
+# Columns whose Python value the database driver cannot take as it is; every other one is a string
+# or the tenant's id.
+_ADAPTED = frozenset({"date", "details"})
 
 
 def _insert(rows: list[dict]) -> None:
-    """Multi-row INSERTs, each statement carrying as many events as the database takes parameters
-    for: one round trip and one parse for a whole batch. The ORM's per-row compilation cost more than
-    the rest of an event (measured: about 350 µs a row)."""
+    """Store a batch in as few statements as the database allows: COPY on PostgreSQL, multi-row
+    INSERTs elsewhere. The ORM's per-row compilation cost more than the rest of an event (measured:
+    about 350 µs a row); COPY costs PostgreSQL and the writer about half of a multi-row INSERT."""
+    if connection.vendor == "postgresql":
+        _copy(rows)
+    else:
+        _multi_row_insert(rows)
+
+
+def _copy(rows: list[dict]) -> None:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+    table = connection.ops.quote_name(LogEvent._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            # COPY's text format: PostgreSQL parses the JSON text into jsonb itself.
+            copy.write_row(
+                [json.dumps(row[f.attname]) if f.attname == "details" else row[f.attname] for f in _FIELDS]
+            )
+
+
+def _multi_row_insert(rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in _FIELDS)
     row_placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
@@ -65,7 +87,11 @@ def _insert(rows: list[dict]) -> None:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             values = ", ".join([row_placeholders] * len(chunk))
-            params = [f.get_db_prep_save(row[f.attname], connection) for row in chunk for f in _FIELDS]
+            params = [
+                f.get_db_prep_save(row[f.attname], connection) if f.attname in _ADAPTED else row[f.attname]
+                for row in chunk
+                for f in _FIELDS
+            ]
             cursor.execute(
                 f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 - our own names
                 params,
@@ -115,14 +141,12 @@ class _Writer:
     def _run(self) -> None:
         while True:
             rows = [self._queue.get()]
-            # Linger a moment for more: under load one INSERT and one commit carry many events.
-            deadline = time.monotonic() + LINGER_SECONDS
+            # Let company arrive while asleep, rather than being woken by every event: under load one
+            # statement and one commit carry many events, and the request threads keep the GIL.
+            time.sleep(LINGER_SECONDS)
             while len(rows) < BATCH_SIZE:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
                 try:
-                    rows.append(self._queue.get(timeout=remaining))
+                    rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             try:
