@@ -151,6 +151,7 @@ class ClientAdmin(TenantScopedAdmin):
                         "token_endpoint_auth_method",
                         "grant_types",
                         "jwt_lifetime_in_seconds",
+                        "refresh_token_leeway",
                         "is_first_party",
                     )
                 },

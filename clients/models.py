@@ -20,6 +20,7 @@ def new_client_id() -> str:
 
 
 MAX_URL_LENGTH = 2000
+MAX_REFRESH_TOKEN_LEEWAY = 2_592_000  # Auth0's bound for the reuse interval: 30 days
 
 
 def _validate_url_list(value, *, field: str, origins_only: bool = False) -> None:
@@ -96,6 +97,15 @@ class Client(TenantOwnedModel):
         default=36000, validators=[MinValueValidator(1), MaxValueValidator(2_592_000)]
     )
     is_first_party = models.BooleanField(default=True)
+    # Auth0's refresh_token.leeway (the Dashboard's "Reuse Interval"): for this many seconds after a
+    # refresh token was rotated, presenting it again is exchanged again instead of counted as reuse.
+    refresh_token_leeway = models.PositiveIntegerField(
+        "refresh token reuse interval",
+        default=0,
+        validators=[MaxValueValidator(MAX_REFRESH_TOKEN_LEEWAY)],
+        help_text="Seconds after a rotation during which the rotated refresh token may be exchanged "
+        "again (a client retrying a lost answer) instead of revoking its family. 0: never.",
+    )
     auth0_extra = models.JSONField(
         default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
     )

@@ -21,6 +21,7 @@ CLIENT_FIELDS = (
     "allowed_logout_urls",
     "token_endpoint_auth_method",
     "jwt_lifetime_in_seconds",
+    "refresh_token_leeway",
     "is_first_party",
     "auth0_extra",  # Auth0-only fields, kept as given; an update merges them by name
 )

@@ -79,7 +79,6 @@ CLIENT = {
     "initiate_login_uri": _S,
     "native_social_login": _O,
     "fedcm_login": _O,
-    "refresh_token": _O,
     "default_organization": _O,
     "organization_usage": None,
     "organization_require_behavior": None,
@@ -109,6 +108,17 @@ CLIENT = {
 }
 
 CLIENT_JWT_CONFIGURATION = {"secret_encoded": _B, "scopes": _O}
+
+# ClientRefreshTokenConfiguration less `leeway`, which Authport acts on (clients.api.serializers).
+CLIENT_REFRESH_TOKEN = {
+    "rotation_type": None,
+    "expiration_type": None,
+    "token_lifetime": _I,
+    "infinite_token_lifetime": _B,
+    "idle_token_lifetime": _I,
+    "infinite_idle_token_lifetime": _B,
+    "policies": _A,
+}
 
 CLIENT_GRANT_UPDATE = {
     "organization_usage": None,

@@ -22,6 +22,7 @@ CLIENT_FIELDS = (
     "token_endpoint_auth_method",
     "app_type",
     "jwt_lifetime_in_seconds",
+    "refresh_token_leeway",  # the reuse interval of a refresh token's rotation
 )
 
 

@@ -69,6 +69,9 @@ class RefreshToken(TenantOwnedModel):
 
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     family = models.CharField(max_length=64, db_index=True)
+    # 0 for a family's first token, one more for each rotation: within the client's reuse interval
+    # only the previous generation may be exchanged again (tokens.storage.refresh).
+    generation = models.PositiveIntegerField(default=0)
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
     # The audience resolved when the family began: a refresh keeps it (SPEC section 2, last paragraph).

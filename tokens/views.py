@@ -11,7 +11,7 @@ from tokens.client_auth import InvalidClientBasic, client_authenticate
 from tokens.cors import cors
 from tokens.events import exchange_event_record, unauthenticated_exchange_record
 from tokens.explanation.explain import detailed_hints, generic_hints, refusal_fix
-from tokens.grants.exchange import token_decide, token_issue
+from tokens.grants.exchange import exchange_transaction, token_decide, token_issue
 from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
 from tokens.responses import bearer_error_response, no_store, oauth_error_response
@@ -46,14 +46,15 @@ def token(request, tenant_slug: str):
     # explainer's does. The caller is told about it only when it proved who it is (confidential).
     detailed = detailed_hints(client.tenant)
     hints = generic_hints() if client.is_public else detailed
-    decision = token_decide(client=client, params=params, ip=ip)
-    error = decision.refusal
-    body = None
-    if error is None:
-        try:
-            body = token_issue(decision)
-        except AuthportError as err:
-            error = err
+    with exchange_transaction(params):
+        decision = token_decide(client=client, params=params, ip=ip)
+        error = decision.refusal
+        body = None
+        if error is None:
+            try:
+                body = token_issue(decision)
+            except AuthportError as err:
+                error = err
     log_id = exchange_event_record(
         request=request, decision=decision, params=params, ip=ip, hints=detailed, error=error
     )

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from clients.models import MAX_URL_LENGTH, Client
+from clients.models import MAX_REFRESH_TOKEN_LEEWAY, MAX_URL_LENGTH, Client
 from management_api import (
     StrictBooleanField,
     StrictCharField,
@@ -20,13 +20,22 @@ class JwtConfigurationInput(StrictSerializer):
     alg = StrictChoiceField([("RS256", "RS256")], required=False)  # ID tokens are always RS256 (SPEC 3)
 
 
+class RefreshTokenInput(StrictSerializer):
+    """Auth0's `refresh_token`: Authport acts on `leeway` (the reuse interval) and keeps the rest as
+    given (it always rotates, with its own lifetimes)."""
+
+    auth0_schema = auth0_schema.CLIENT_REFRESH_TOKEN
+    leeway = StrictIntegerField(min_value=0, max_value=MAX_REFRESH_TOKEN_LEEWAY, required=False)
+
+
 def _urls(**kwargs):
     return StrictListField(child=StrictCharField(max_length=MAX_URL_LENGTH), required=False, **kwargs)
 
 
 class ClientUpdateInput(StrictSerializer):
     """Auth0's client. The fields of Auth0's schema that Authport does not act on (`oidc_conformant`,
-    `refresh_token`, `jwt_configuration.secret_encoded`, ...) are kept as given and returned."""
+    `refresh_token.rotation_type`, `jwt_configuration.secret_encoded`, ...) are kept as given and
+    returned."""
 
     auth0_schema = auth0_schema.CLIENT
     name = StrictCharField(min_length=1, max_length=200, required=False)
@@ -40,24 +49,32 @@ class ClientUpdateInput(StrictSerializer):
     allowed_logout_urls = _urls()
     token_endpoint_auth_method = StrictChoiceField(Client.AuthMethod.choices, required=False)
     jwt_configuration = JwtConfigurationInput(required=False)
+    refresh_token = RefreshTokenInput(required=False)
 
 
 class ClientCreateInput(ClientUpdateInput):
     name = StrictCharField(min_length=1, max_length=200)
 
 
+# Nested objects whose Auth0-only fields are kept under auth0_extra[name]: name -> {field: column}.
+NESTED = {
+    "jwt_configuration": {"lifetime_in_seconds": "jwt_lifetime_in_seconds"},
+    "refresh_token": {"leeway": "refresh_token_leeway"},
+}
+
+
 def client_fields(data: dict) -> dict:
-    """Input fields as the services name them (`jwt_configuration.lifetime_in_seconds` is a column,
-    its Auth0-only fields go with the client's under `auth0_extra["jwt_configuration"]`)."""
+    """Input fields as the services name them (`jwt_configuration.lifetime_in_seconds` and
+    `refresh_token.leeway` are columns, the Auth0-only fields of those objects go with the client's
+    under `auth0_extra["jwt_configuration"]` and `auth0_extra["refresh_token"]`)."""
     data = dict(data)
-    jwt_configuration = data.pop("jwt_configuration", None) or {}
-    if "lifetime_in_seconds" in jwt_configuration:
-        data["jwt_lifetime_in_seconds"] = jwt_configuration["lifetime_in_seconds"]
-    if "auth0_extra" in jwt_configuration:
-        data["auth0_extra"] = {
-            **data.get("auth0_extra", {}),
-            "jwt_configuration": jwt_configuration["auth0_extra"],
-        }
+    for name, columns in NESTED.items():
+        nested = data.pop(name, None) or {}
+        for field, column in columns.items():
+            if field in nested:
+                data[column] = nested[field]
+        if "auth0_extra" in nested:
+            data["auth0_extra"] = {**data.get("auth0_extra", {}), name: nested["auth0_extra"]}
     return data
 
 
@@ -74,6 +91,14 @@ class JwtConfigurationOutput(serializers.Serializer):
 
     def to_representation(self, client) -> dict:
         return {**client.auth0_extra.get("jwt_configuration", {}), **super().to_representation(client)}
+
+
+def refresh_token_output(client) -> dict | None:
+    """Auth0's `refresh_token` as kept, with the leeway Authport acts on; absent when neither was set."""
+    kept = client.auth0_extra.get("refresh_token")
+    if kept is None and not client.refresh_token_leeway:
+        return None
+    return {**(kept or {}), "leeway": client.refresh_token_leeway}
 
 
 class ClientOutput(serializers.Serializer):
@@ -94,7 +119,10 @@ class ClientOutput(serializers.Serializer):
     jwt_configuration = JwtConfigurationOutput(source="*")
 
     def to_representation(self, client) -> dict:
-        extra = {k: v for k, v in client.auth0_extra.items() if k != "jwt_configuration"}
+        extra = {k: v for k, v in client.auth0_extra.items() if k not in NESTED}
+        refresh_token = refresh_token_output(client)
+        if refresh_token is not None:
+            extra["refresh_token"] = refresh_token
         return {**extra, **super().to_representation(client)}
 
 

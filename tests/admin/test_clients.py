@@ -20,6 +20,7 @@ def _client_body(tenant, **overrides) -> dict:
         "allowed_logout_urls": "",
         "token_endpoint_auth_method": "client_secret_post",
         "jwt_lifetime_in_seconds": "36000",
+        "refresh_token_leeway": "0",
         "is_first_party": "on",
         **overrides,
     }

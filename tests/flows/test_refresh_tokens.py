@@ -232,3 +232,172 @@ def test_discovery_names_the_browser_endpoints(client, tenant):
     assert doc["authorization_endpoint"] == f"{issuer}authorize"
     assert doc["revocation_endpoint"] == f"{issuer}oauth/revoke"
     assert doc["end_session_endpoint"] == f"{issuer}v2/logout"
+
+
+# -- the reuse interval (Auth0's refresh_token.leeway) ------------------------------------------------
+LOG_ID = "Authport-Log-Id"
+REUSE = "The refresh token was already used; every token of its family is now revoked."
+
+
+@pytest.fixture
+def leeway(spa):
+    def set_to(seconds: int) -> None:
+        spa.client.refresh_token_leeway = seconds
+        spa.client.save(update_fields=["refresh_token_leeway"])
+
+    return set_to
+
+
+def rotated_ago(token_hash_of_first: str, seconds: float) -> None:
+    """Pretend the first token was rotated `seconds` ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    RefreshToken.objects.filter(token_hash=token_hash_of_first).update(
+        used_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def _hash(token: str) -> str:
+    from core.crypto import sha256_hex
+
+    return sha256_hex(token)
+
+
+def test_within_the_reuse_interval_the_previous_token_gets_new_tokens(tokens, refresh, leeway, api, verify):
+    from logs.models import LogEvent
+
+    # given: a rotation whose answer the client never got
+    leeway(30)
+    first = tokens()
+    lost = refresh(first["refresh_token"]).json()
+    # when: the client retries with the token it holds
+    retry = refresh(first["refresh_token"])
+    # then: new tokens, a new refresh token of the same family, nothing revoked
+    assert retry.status_code == 200, retry.content
+    body = retry.json()
+    assert body["refresh_token"] not in (first["refresh_token"], lost["refresh_token"])
+    assert verify(body["access_token"], audience=api.identifier)["gty"] == "refresh_token"
+    assert RefreshToken.objects.filter(revoked_at__isnull=False).count() == 0
+    assert len(set(RefreshToken.objects.values_list("family", flat=True))) == 1
+    assert LogEvent.objects.get(log_id=retry[LOG_ID]).type == "sertft"
+    # and the retry's token rotates on as any other
+    assert refresh(body["refresh_token"]).status_code == 200
+
+
+def test_after_the_reuse_interval_the_previous_token_is_a_reuse(tokens, refresh, leeway):
+    # given
+    leeway(30)
+    first = tokens()
+    second = refresh(first["refresh_token"]).json()
+    rotated_ago(_hash(first["refresh_token"]), 31)
+    # when
+    reuse = refresh(first["refresh_token"])
+    # then: breach detection, as without an interval
+    assert_oauth_error(reuse, 400, "invalid_grant", REUSE)
+    assert_oauth_error(
+        refresh(second["refresh_token"]), 400, "invalid_grant", "The refresh token has been revoked."
+    )
+    assert RefreshToken.objects.filter(revoked_at__isnull=True).count() == 0
+
+
+def test_with_no_reuse_interval_a_retry_is_a_reuse(tokens, refresh, leeway):
+    leeway(0)
+    first = tokens()
+    refresh(first["refresh_token"])
+    assert_oauth_error(refresh(first["refresh_token"]), 400, "invalid_grant", REUSE)
+    assert RefreshToken.objects.filter(revoked_at__isnull=True).count() == 0
+
+
+def test_only_the_previous_generation_may_be_exchanged_again(tokens, refresh, leeway):
+    # given: first -> second -> third, all within the interval
+    leeway(30)
+    first = tokens()
+    second = refresh(first["refresh_token"]).json()
+    third = refresh(second["refresh_token"]).json()
+    # then: the previous token (second) still works; the second-to-last (first) is a reuse
+    assert refresh(second["refresh_token"]).status_code == 200
+    assert_oauth_error(refresh(first["refresh_token"]), 400, "invalid_grant", REUSE)
+    assert_oauth_error(
+        refresh(third["refresh_token"]), 400, "invalid_grant", "The refresh token has been revoked."
+    )
+
+
+def test_a_revoked_family_stays_revoked_within_the_interval(tokens, refresh, leeway, client, spa):
+    leeway(30)
+    first = tokens()
+    refresh(first["refresh_token"])
+    client.post("/acme/oauth/revoke", {"token": first["refresh_token"], "client_id": spa.client_id})
+    assert_oauth_error(
+        refresh(first["refresh_token"]), 400, "invalid_grant", "The refresh token has been revoked."
+    )
+
+
+def test_a_rotation_committed_whose_answer_was_lost_is_retried_within_the_interval(
+    tokens, leeway, spa, monkeypatch
+):
+    """The worker dies after the rotation committed, before its answer left (here: the step after the
+    commit fails, so the client gets a 500 and no tokens); the client retries with the same token."""
+    from django.test import Client
+
+    from tokens import views
+
+    leeway(10)
+    first = tokens()
+    browser = Client(raise_request_exception=False)
+    body = {
+        "grant_type": "refresh_token",
+        "refresh_token": first["refresh_token"],
+        "client_id": spa.client_id,
+    }
+
+    def lost(**_):
+        raise ConnectionResetError("the answer never left")
+
+    with monkeypatch.context() as m:
+        m.setattr(views, "exchange_event_record", lost)
+        assert browser.post("/acme/oauth/token", body).status_code == 500
+    assert RefreshToken.objects.filter(
+        token_hash=_hash(first["refresh_token"]), used_at__isnull=False
+    ).exists()
+
+    retry = browser.post("/acme/oauth/token", body)
+    assert retry.status_code == 200, retry.content
+    assert refresh_family_whole()
+
+
+def test_a_rotation_cut_before_its_commit_leaves_nothing_behind(tokens, spa, monkeypatch):
+    """Without any interval: a failure between the claim and the new tokens rolls the claim back."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from tokens.grants import refresh_token
+
+    first = tokens()
+    browser = Client(raise_request_exception=False)
+    body = {
+        "grant_type": "refresh_token",
+        "refresh_token": first["refresh_token"],
+        "client_id": spa.client_id,
+    }
+
+    def cut(**_):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as m:
+        m.setattr(refresh_token, "refresh_token_issue", cut)
+        assert browser.post("/acme/oauth/token", body).status_code == 503
+    assert RefreshToken.objects.get().used_at is None
+
+    retry = browser.post("/acme/oauth/token", body)
+    assert retry.status_code == 200, retry.content
+    assert refresh_family_whole()
+
+
+def refresh_family_whole() -> bool:
+    """Every used, live token has a successor: no rotation half-written."""
+    return all(
+        RefreshToken.objects.filter(family=t.family, generation=t.generation + 1).exists()
+        for t in RefreshToken.objects.filter(used_at__isnull=False, revoked_at__isnull=True)
+    )

@@ -129,6 +129,24 @@ def test_patch_and_delete(mgmt, tenant):
             {"name": "x", "client_secret": "mine"}, "client_secret", id="client-secret-is-not-settable"
         ),
         pytest.param(
+            {"name": "x", "refresh_token": {"leeway": -1}}, "refresh_token.leeway", id="leeway-negative"
+        ),
+        pytest.param(
+            {"name": "x", "refresh_token": {"leeway": 2_592_001}},
+            "refresh_token.leeway",
+            id="leeway-over-30-days",
+        ),
+        pytest.param(
+            {"name": "x", "refresh_token": {"leeway": "3"}}, "refresh_token.leeway", id="leeway-string"
+        ),
+        pytest.param(
+            {"name": "x", "refresh_token": {"leeway": 1.5}}, "refresh_token.leeway", id="leeway-float"
+        ),
+        pytest.param(
+            {"name": "x", "refresh_token": {"reuse": 3}}, "reuse", id="outside-refresh-token-schema"
+        ),
+        pytest.param({"name": "x", "refresh_token": 3}, "refresh_token", id="refresh-token-not-an-object"),
+        pytest.param(
             {"name": "x", "token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]},
             "grant_types",
             id="public-client-with-client-credentials",
@@ -146,6 +164,36 @@ def test_bad_client_bodies_are_400_naming_the_field(mgmt, tenant, body, field):
     error = assert_error(response, 400, "invalid_body")
     assert f"property {field}" in error["message"] or f"not allowed: {field}" in error["message"], error
     assert Client.objects.for_tenant(tenant).count() == count
+
+
+def test_the_refresh_token_leeway_round_trips_and_takes_effect(mgmt, tenant):
+    # given: Auth0's refresh_token object, as the Deploy CLI exports it
+    given = {
+        "rotation_type": "rotating",
+        "expiration_type": "expiring",
+        "leeway": 5,
+        "token_lifetime": 2592000,
+    }
+    created = mgmt("POST", "clients", {"name": "Rotating", "app_type": "spa", "refresh_token": given})
+    client_id = created.json()["client_id"]
+    # when: a PATCH changes the leeway only
+    patched = mgmt("PATCH", f"clients/{client_id}", {"refresh_token": {"leeway": 60}})
+
+    # then
+    assert (created.status_code, created.json()["refresh_token"]) == (201, given)
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["refresh_token"] == {**given, "leeway": 60}
+    assert mgmt("GET", f"clients/{client_id}").json()["refresh_token"] == {**given, "leeway": 60}
+    client = Client.objects.for_tenant(tenant).get(client_id=client_id)
+    assert client.refresh_token_leeway == 60
+    assert "leeway" not in client.auth0_extra["refresh_token"]
+
+
+def test_a_client_without_refresh_token_settings_answers_none(mgmt):
+    created = mgmt("POST", "clients", {"name": "Plain"}).json()
+    assert "refresh_token" not in created
+    patched = mgmt("PATCH", f"clients/{created['client_id']}", {"refresh_token": {"leeway": 0}}).json()
+    assert "refresh_token" not in patched
 
 
 def test_unknown_client_is_404(mgmt):

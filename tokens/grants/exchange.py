@@ -2,7 +2,12 @@
 own module. Nothing is written before the decision allowed the request, except what checking its
 credentials must write (a spent code, a rotated refresh token, a brute-force count)."""
 
+from contextlib import nullcontext
+
+from django.db import transaction
+
 from clients.models import Client
+from core.exceptions import AuthportError
 from tokens.decision.token_request import TokenDecision, token_request_decide
 from tokens.grants import authorization_code, client_credentials, password, refresh_token
 from tokens.grants.credentials import EndpointCredentials
@@ -15,6 +20,18 @@ ISSUERS = {
     GrantType.AUTHORIZATION_CODE: authorization_code.issue,
     GrantType.REFRESH_TOKEN: refresh_token.issue,
 }
+
+
+# The grants that spend a stored grant while deciding and issue from it.
+SPENDING_GRANTS = (GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN)
+
+
+def exchange_transaction(params: dict[str, str]):
+    """The transaction a spending exchange's decision and issue run in (refusals are caught inside
+    it, so what a refusal writes, a revoked family, commits): a worker killed between the spend and
+    the answer's tokens leaves neither behind, and the client's retry finds its code or refresh
+    token unspent. Other grants write nothing to undo and run without one."""
+    return transaction.atomic() if params.get("grant_type") in SPENDING_GRANTS else nullcontext()
 
 
 def token_decide(*, client: Client, params: dict[str, str], ip: str) -> TokenDecision:
@@ -33,7 +50,12 @@ def token_issue(decision: TokenDecision) -> dict:
 
 def token_exchange(*, client: Client, params: dict[str, str], ip: str) -> dict:
     """Decide and issue in one call (the admin's test-token button); a refusal is raised."""
-    decision = token_decide(client=client, params=params, ip=ip)
-    if decision.refusal is not None:
-        raise decision.refusal
-    return token_issue(decision)
+    with exchange_transaction(params):
+        decision = token_decide(client=client, params=params, ip=ip)
+        error = decision.refusal
+        if error is None:
+            try:
+                return token_issue(decision)
+            except AuthportError as err:  # caught inside: what the refusal wrote commits
+                error = err
+    raise error

@@ -32,6 +32,7 @@ def issue(decision: TokenDecision) -> dict:
         auth_time=record.auth_time,
         family=record.family,
         family_expires_at=record.family_expires_at,
+        generation=record.generation + 1,
     )
     # A reuse detected while this rotation ran revoked the family; the new token must not escape it.
     if refresh_family_revoked(tenant=client.tenant, family=record.family):

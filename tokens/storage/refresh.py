@@ -4,11 +4,18 @@ A refresh token remembers the audience its first token was issued for, so every 
 has the same audiences and format as the first (SPEC section 2, last paragraph). Each use returns a
 new refresh token of the same family; presenting a used one again revokes the family (OAuth 2.0
 Security BCP, section 4.14.2). A family is revoked as soon as any of its members is.
+
+Auth0's reuse interval (the client's `refresh_token.leeway`): for that many seconds after a token
+was rotated, presenting it again is exchanged again, for new tokens, without breach detection, so
+that a client whose answer was lost (a worker killed after the rotation committed, a dropped
+connection) can retry. Only the previous generation: once one of the tokens it was exchanged for
+has itself been used, it is the second-to-last, and presenting it is a reuse, as after the interval.
 """
 
 import datetime as dt
 import secrets
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.crypto import sha256_hex
@@ -35,8 +42,10 @@ def refresh_token_issue(
     auth_time: dt.datetime,
     family: str,
     family_expires_at: dt.datetime | None = None,
+    generation: int = 0,
 ) -> str:
-    """A new refresh token of `family`; only its SHA-256 is stored (it carries 256 random bits)."""
+    """A new refresh token of `family` (`generation`: rotations since its first token); only its
+    SHA-256 is stored (it carries 256 random bits)."""
     token = REFRESH_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     family_expires_at = family_expires_at or now + ABSOLUTE_LIFETIME
@@ -46,6 +55,7 @@ def refresh_token_issue(
         user=user,
         token_hash=sha256_hex(token),
         family=family,
+        generation=generation,
         audience=audience,
         scope=" ".join(scope),
         auth_time=auth_time,
@@ -87,7 +97,11 @@ def refresh_token_find(*, tenant, token: str) -> RefreshToken | None:
 
 def refresh_token_use(*, client, token: str, scope: list[str]) -> RefreshToken:
     """Claim a refresh token for one rotation to `scope` (empty: the granted scope). A used token
-    presented again revokes its family; a request for a wider scope is refused without spending it."""
+    presented again revokes its family, unless the client's reuse interval lets it be exchanged
+    again; a request for a wider scope is refused without spending it.
+
+    Run it in the transaction that issues the new tokens (tokens.grants.exchange): the claim then
+    commits with them or not at all, and a concurrent use of the same token waits for the outcome."""
     tenant = client.tenant
     record = refresh_token_find(tenant=tenant, token=token)
     if record is None or record.client_id != client.pk:
@@ -103,10 +117,36 @@ def refresh_token_use(*, client, token: str, scope: list[str]) -> RefreshToken:
         )
     # Compare-and-set: of two concurrent uses, exactly one claims the token; the other is a reuse.
     claimed = RefreshToken.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=timezone.now())
+    if not claimed and _reusable(record, leeway=client.refresh_token_leeway):
+        return record
     if not claimed:
         refresh_family_revoke(tenant=tenant, family=record.family)
         raise InvalidGrant("The refresh token was already used; every token of its family is now revoked.")
     return record
+
+
+def _reusable(record: RefreshToken, *, leeway: int) -> bool:
+    """Whether a used token may be exchanged again: within `leeway` seconds of its rotation, not
+    revoked meanwhile, and of the previous generation (none of the tokens it was exchanged for used)."""
+    if leeway <= 0:
+        return False
+    with transaction.atomic():
+        # Locked: waits for a rotation or a revocation of this token in flight, then reads its outcome.
+        used_at, revoked_at = (
+            RefreshToken.objects.select_for_update()
+            .filter(pk=record.pk)
+            .values_list("used_at", "revoked_at")
+            .first()
+        ) or (None, None)
+        if used_at is None or revoked_at is not None:
+            return False
+        if timezone.now() > used_at + dt.timedelta(seconds=leeway):
+            return False
+        return not (
+            RefreshToken.objects.for_tenant(record.tenant_id)
+            .filter(family=record.family, generation__gt=record.generation, used_at__isnull=False)
+            .exists()
+        )
 
 
 def refresh_token_revoke(*, client, token: str) -> None:
