@@ -134,3 +134,47 @@ class PreparedQuery:
                 setattr(obj, attribute, row[column])
             found.append(obj)
         return found
+
+
+class PreparedSelect:
+    """A hand-joined SELECT, for joins the models' relations cannot express (a tenant-owned model's
+    reverse relations are hidden). `compose(quote_name)` writes the SQL once per database; `fields`
+    names the model field of each selected column, whose database converters are applied as the
+    compiler would (JSON text on SQLite, booleans, ...)."""
+
+    def __init__(
+        self, model: type[models.Model], compose: Callable[[Callable[[str], str]], str], fields: list
+    ):
+        self.model = model  # routes the query
+        self.compose = compose
+        self.fields = fields
+        self._plans: dict[str, tuple[str, list]] = {}
+
+    def _plan(self, alias: str) -> tuple[str, list]:
+        connection = connections[alias]
+        converters = []
+        for column, field in enumerate(self.fields):
+            expression = field.cached_col
+            functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+            if functions:
+                converters.append((column, functions, expression))
+        plan = self._plans[alias] = (self.compose(connection.ops.quote_name), converters)
+        return plan
+
+    def run(self, params: list) -> tuple[str, list] | None:
+        """The first row, converted, and the database it came from; None when there is none."""
+        alias = router.db_for_read(self.model)
+        sql, converters = self._plans.get(alias) or self._plan(alias)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for column, functions, expression in converters:
+            value = row[column]
+            for convert in functions:
+                value = convert(value, expression, connection)
+            row[column] = value
+        return alias, row

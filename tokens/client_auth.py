@@ -4,13 +4,12 @@ import base64
 import binascii
 from urllib.parse import unquote_plus
 
-from django.db.models import F
-
 from apis.models import ResourceServer
-from clients.models import Client
+from clients.models import Client, ClientGrant
 from core.exceptions import InvalidClient, InvalidRequest, NotFound
-from core.prepared import PreparedQuery
-from tenants.models import Tenant
+from core.prepared import PreparedSelect
+from tenants.models import SigningKey, Tenant
+from tokens.decision.audience import TOKEN_FIELDS
 
 # What the token endpoint reads of a client; the rest stays deferred.
 CLIENT_FIELDS = (
@@ -26,44 +25,84 @@ CLIENT_FIELDS = (
 )
 
 
-def _client_query(*, client_id: str, tenant_slug: str):
+def _in_model_order(model, names) -> list:
+    """`Model.from_db` takes a subset of the fields' values in the model's own field order."""
+    return [f for f in model._meta.concrete_fields if f.attname in {"id", *names}]
+
+
+_CLIENT_COLUMNS = _in_model_order(Client, CLIENT_FIELDS)
+_API_COLUMNS = _in_model_order(ResourceServer, TOKEN_FIELDS)
+_TENANT_COLUMNS = [Tenant._meta.get_field("default_audience"), ResourceServer._meta.get_field("identifier")]
+_TAIL_COLUMNS = [ClientGrant._meta.get_field("scope"), SigningKey._meta.get_field("kid")]
+
+
+def _token_lookup_sql(q) -> str:
+    """The client; its tenant's Default Audience; the API the request names (or that Default
+    Audience) with the client's grant and the current key of the API's algorithm, in one statement:
+    each LEFT JOIN follows a unique key, so it yields one row at most."""
+
+    def columns(table: str, fields) -> str:
+        return ", ".join(f"{table}.{q(f.column)}" for f in fields)
+
+    column = {
+        "tenant_id": q(Client._meta.get_field("tenant").column),
+        "default_audience_id": q(Tenant._meta.get_field("default_audience").column),
+        "client": q(ClientGrant._meta.get_field("client").column),
+        "resource_server": q(ClientGrant._meta.get_field("resource_server").column),
+    }
     return (
-        Client.objects.filter(client_id=client_id, tenant__slug=tenant_slug)
-        .only(*CLIENT_FIELDS)
-        .order_by()
-        .annotate(
-            tenant_default_audience_id=F("tenant__default_audience_id"),
-            tenant_default_audience_identifier=F("tenant__default_audience__identifier"),
-        )[:1]
+        f"SELECT {columns('c', _CLIENT_COLUMNS)}, t.{column['default_audience_id']}, da.{q('identifier')}, "  # noqa: S608 - our names; values are parameters
+        f"{columns('rs', _API_COLUMNS)}, g.{q('scope')}, k.{q('kid')} "
+        f"FROM {q(Client._meta.db_table)} c "
+        f"INNER JOIN {q(Tenant._meta.db_table)} t ON t.{q('id')} = c.{column['tenant_id']} "
+        f"LEFT JOIN {q(ResourceServer._meta.db_table)} da ON da.{q('id')} = t.{column['default_audience_id']} "
+        f"LEFT JOIN {q(ResourceServer._meta.db_table)} rs ON rs.{column['tenant_id']} = c.{column['tenant_id']} "
+        f"AND rs.{q('identifier')} = COALESCE(%s, da.{q('identifier')}) "
+        f"LEFT JOIN {q(ClientGrant._meta.db_table)} g ON g.{column['client']} = c.{q('id')} "
+        f"AND g.{column['resource_server']} = rs.{q('id')} "
+        # The state is a literal: SQLite re-plans when a parameter decides a partial index (prepared.py).
+        f"LEFT JOIN {q(SigningKey._meta.db_table)} k ON k.{column['tenant_id']} = c.{column['tenant_id']} "
+        f"AND k.{q('alg')} = rs.{q('signing_alg')} AND k.{q('state')} = '{SigningKey.State.CURRENT}' "
+        f"WHERE c.{q('client_id')} = %s AND t.{q('slug')} = %s"
     )
 
 
-_CLIENT = PreparedQuery(Client, _client_query, client_id=str, tenant_slug=str)
+_TOKEN_LOOKUP = PreparedSelect(
+    Client, _token_lookup_sql, [*_CLIENT_COLUMNS, *_TENANT_COLUMNS, *_API_COLUMNS, *_TAIL_COLUMNS]
+)
 
 
-def client_with_tenant(*, client_id: str, tenant_slug: str) -> Client | None:
-    """The client with its tenant and Default Audience attached, in one query compiled once per process.
+def client_with_tenant(*, client_id: str, tenant_slug: str, audience: str | None = None) -> Client | None:
+    """The client with its tenant and Default Audience attached, in one statement written once per
+    process. The same statement fetches the API that `audience` names (or, with none, the Default
+    Audience) with this client's grant and the current kid: the decision takes it from
+    `client.prefetched_api` instead of asking again (audience.api_for_token).
 
-    The tenant and its Default Audience are built with only the fields the token endpoint reads;
+    The tenant, its Default Audience and the API carry only the fields the token endpoint reads;
     any other field loads on access, as a deferred field does.
     """
-    found = _CLIENT.run(client_id=client_id, tenant_slug=tenant_slug)
-    if not found:
+    found = _TOKEN_LOOKUP.run([audience, client_id, tenant_slug])
+    if found is None:
         return None
-    client = found[0]
+    db, row = found
+    client_end = len(_CLIENT_COLUMNS)
+    api_end = client_end + 2 + len(_API_COLUMNS)
+    client = Client.from_db(db, [f.attname for f in _CLIENT_COLUMNS], row[:client_end])
+    default_audience_id, default_identifier = row[client_end], row[client_end + 1]
     tenant = Tenant.from_db(
-        client._state.db,
-        ["id", "slug", "default_audience_id"],
-        [client.tenant_id, tenant_slug, client.tenant_default_audience_id],
+        db, ["id", "slug", "default_audience_id"], [client.tenant_id, tenant_slug, default_audience_id]
     )
-    if client.tenant_default_audience_id is not None:
+    if default_audience_id is not None:
         default_audience = ResourceServer.from_db(
-            client._state.db,
-            ["id", "tenant_id", "identifier"],
-            [client.tenant_default_audience_id, client.tenant_id, client.tenant_default_audience_identifier],
+            db, ["id", "tenant_id", "identifier"], [default_audience_id, client.tenant_id, default_identifier]
         )
         Tenant.default_audience.field.set_cached_value(tenant, default_audience)
     Client.tenant.field.set_cached_value(client, tenant)
+    api = None
+    if row[client_end + 2] is not None:
+        api = ResourceServer.from_db(db, [f.attname for f in _API_COLUMNS], row[client_end + 2 : api_end])
+        api.client_grant_scope, api.current_kid = row[api_end], row[api_end + 1]
+    client.prefetched_api = (audience or default_identifier, api)
     return client
 
 
@@ -113,7 +152,8 @@ def client_authenticate(*, request, params: dict[str, str], tenant_slug: str) ->
     if not client_id:
         # RFC 6749 section 5.2: no client authentication at all is invalid_client, like a wrong secret.
         raise InvalidClient("Client authentication failed: send client_id (and the client_secret).")
-    client = client_with_tenant(client_id=client_id, tenant_slug=tenant_slug)
+    requested = params.get("audience") or params.get("resource") or None
+    client = client_with_tenant(client_id=client_id, tenant_slug=tenant_slug, audience=requested)
     error = InvalidClientBasic if basic else InvalidClient
     if client is None:
         if not Tenant.objects.filter(slug=tenant_slug).exists():

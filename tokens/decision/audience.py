@@ -97,6 +97,9 @@ _API_FOR_TOKEN = PreparedQuery(
 def api_for_token(*, tenant: Tenant, identifier: str, client) -> ResourceServer | None:
     """The API with the client's grant scopes (NULL: no grant) and the current signing kid, in one
     query compiled once per process (the hot path)."""
+    prefetched = getattr(client, "prefetched_api", None)  # fetched with the client (client_auth)
+    if prefetched is not None and prefetched[0] == identifier and client.tenant_id == tenant.pk:
+        return prefetched[1]
     found = _API_FOR_TOKEN.run(tenant_id=tenant.pk, identifier=identifier, client_id=client.pk)
     return found[0] if found else None
 
