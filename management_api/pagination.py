@@ -39,29 +39,22 @@ PAGINATION_PARAMETERS = [
 ]
 
 
-def list_schema(key: str, serializer_class, *, checkpoint: bool = False) -> PolymorphicProxySerializer:
-    """The OpenAPI response of a list: a plain array, the include_totals wrapper (or the checkpoint one)."""
+def list_schema(
+    key: str, serializer_class, *, checkpoint: bool = False, length: bool = False
+) -> PolymorphicProxySerializer:
+    """The OpenAPI response of a list: a plain array, or the include_totals wrapper (`length` too:
+    the logs' wrapper has it). With `checkpoint`, the object may be the checkpoint answer instead,
+    `{key, next}`, so its totals are optional: one object schema for both answers, since a page would
+    match two (neither forbids the other's properties), which `oneOf` refuses."""
     name = "".join(part.title() for part in key.split("_"))
-    variants = []
+    totals = ("start", "limit", "length", "total") if length else ("start", "limit", "total")
+    fields = {key: serializer_class(many=True)}
+    fields.update({total: serializers.IntegerField(required=not checkpoint) for total in totals})
     if checkpoint:
-        variants.append(
-            inline_serializer(
-                name=f"{name}Checkpoint",
-                fields={key: serializer_class(many=True), "next": serializers.CharField(required=False)},
-            )
-        )
-    wrapper = inline_serializer(
-        name=f"{name}Page",
-        fields={
-            key: serializer_class(many=True),
-            "start": serializers.IntegerField(),
-            "limit": serializers.IntegerField(),
-            "total": serializers.IntegerField(),
-        },
-    )
+        fields["next"] = serializers.CharField(required=False)
     return PolymorphicProxySerializer(
         component_name=f"{name}List",
-        serializers=[serializer_class(many=True), wrapper, *variants],
+        serializers=[serializer_class(many=True), inline_serializer(name=f"{name}Page", fields=fields)],
         resource_type_field_name=None,
         many=False,
     )

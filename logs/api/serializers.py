@@ -48,3 +48,14 @@ class LogEventOutput(serializers.ModelSerializer):
     def to_representation(self, instance) -> dict:
         data = super().to_representation(instance)
         return {k: v for k, v in data.items() if k in ALWAYS_PRESENT or v not in ("", {}, None)}
+
+
+class LogEventListed(LogEventOutput):
+    """An event in a list: with `fields`, only the fields asked for (as Auth0), so none is required
+    (an output-only serializer: declared writable so that the schema does not require them)."""
+
+    log_id = serializers.CharField(required=False)
+    date = Auth0DateTimeField(required=False)
+
+    class Meta(LogEventOutput.Meta):
+        extra_kwargs = {"type": {"required": False}}

@@ -6,10 +6,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from logs.api.serializers import LogEventOutput
+from logs.api.serializers import LogEventListed, LogEventOutput
 from logs.errors import InvalidLogQuery
 from logs.selectors import log_event_get, log_events_after, log_events_search
-from management_api import PAGINATION_PARAMETERS, TenantApiView
+from management_api import PAGINATION_PARAMETERS, TenantApiView, list_schema
 from management_api.pagination import PaginationQuery
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
@@ -81,7 +81,7 @@ class LogListApi(TenantApiView):
                 description="Checkpoint paging: how many, 1 to 100 (default 50).",
             ),
         ],
-        responses=LogEventOutput(many=True),
+        responses=list_schema("logs", LogEventListed, length=True),
     )
     def get(self, request, tenant_slug):
         if "from" in request.query_params:
