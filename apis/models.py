@@ -12,7 +12,8 @@ from django.db.models import Q
 
 from core import crypto
 from core.models import TenantOwnedModel
-from tenants.models import SLUG_PATTERN
+from tenants.hosts import tenant_host_slug
+from tenants.models import SLUG_PATTERN, CustomDomain, public_netloc
 
 MAX_TOKEN_LIFETIME = 2_592_000
 DEFAULT_TOKEN_LIFETIME = 86_400
@@ -54,6 +55,9 @@ _SLUG = SLUG_PATTERN.removeprefix("^").removesuffix("$")
 _SPECIAL_AUDIENCE_PATH = re.compile(
     rf"/(?P<slug>{_SLUG})/(?:(?P<userinfo>userinfo/?)|api/v2(?:/.*)?)", re.IGNORECASE | re.DOTALL
 )
+_SPECIAL_AUDIENCE_AT_ROOT = re.compile(
+    r"/(?:(?P<userinfo>userinfo/?)|api/v2(?:/.*)?)", re.IGNORECASE | re.DOTALL
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -71,18 +75,30 @@ def special_audience_refusal(identifier: str) -> str | None:
     except ValueError:
         return None
     scheme = url.scheme.lower()
-    if (
-        scheme != public.scheme
-        or url.hostname != public.hostname
-        or (port or _DEFAULT_PORTS.get(scheme)) != (public_port or _DEFAULT_PORTS.get(scheme))
+    if scheme != public.scheme or (port or _DEFAULT_PORTS.get(scheme)) != (
+        public_port or _DEFAULT_PORTS.get(scheme)
     ):
         return None
-    match = _SPECIAL_AUDIENCE_PATH.fullmatch(url.path)
-    if match is None:
-        return None
-    issuer = f"{settings.PUBLIC_URL}/{match['slug'].lower()}/"
-    audience = f"{issuer}userinfo" if match["userinfo"] else f"{issuer}api/v2/"
-    what = "userinfo audience" if match["userinfo"] else "Management API audience"
+    if url.hostname == public.hostname:
+        match = _SPECIAL_AUDIENCE_PATH.fullmatch(url.path)
+        if match is None:
+            return None
+        issuer = f"{settings.PUBLIC_URL}/{match['slug'].lower()}/"
+        userinfo = bool(match["userinfo"])
+    else:
+        # At the root of a tenant host or of a custom domain (claimed, verified or not), SPEC section 1.
+        match = _SPECIAL_AUDIENCE_AT_ROOT.fullmatch(url.path)
+        if match is None or not url.hostname:
+            return None
+        if (
+            tenant_host_slug(url.hostname) is None
+            and not CustomDomain.objects.filter(domain=url.hostname).exists()
+        ):
+            return None
+        issuer = f"{public.scheme}://{public_netloc(url.hostname)}/"
+        userinfo = bool(match["userinfo"])
+    audience = f"{issuer}userinfo" if userinfo else f"{issuer}api/v2/"
+    what = "userinfo audience" if userinfo else "Management API audience"
     return f"The identifier is reserved: {audience} is a tenant's {what}, which only Authport serves."
 
 

@@ -24,6 +24,10 @@ def resource_server_get(*, tenant: Tenant, id_or_identifier: str) -> ResourceSer
 
 
 def resource_server_find(*, tenant: Tenant, identifier: str) -> ResourceServer | None:
+    """The API of that identifier. The management audience (and its path-based alias) is the system
+    API, whichever of them it was stored under when the tenant was made (SPEC section 1)."""
+    if identifier in tenant.management_audience_aliases:
+        return ResourceServer.objects.for_tenant(tenant).filter(is_system=True).first()
     return ResourceServer.objects.for_tenant(tenant).filter(identifier=identifier).first()
 
 

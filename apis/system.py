@@ -11,6 +11,7 @@ _MANAGEMENT_RESOURCES = (
     "roles",
     "tenant_settings",
     "signing_keys",
+    "custom_domains",
 )
 # Administrative scopes: only a client-credentials token (its client grant decides which) carries them.
 MANAGEMENT_SCOPES = [

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import Role, TenantUser
 from apis.models import ResourceServer
@@ -19,9 +19,11 @@ from clients.selectors import clients_list
 from core.admin import StaffUserAdmin, TenantScopedAdmin
 from logs.operations import operation_record, staff_actor
 from provisioning.services import tenant_provision
+from tenants.domains import custom_domain_verify
 from tenants.errors import SigningKeyNotFound, SigningKeyStateError
+from tenants.hosts import tenant_issuers
 from tenants.keys import JWKS_MAX_AGE
-from tenants.models import SigningKey, Tenant, TenantMembership
+from tenants.models import CustomDomain, SigningKey, Tenant, TenantMembership
 from tenants.rotation import (
     RevocationPreview,
     revocation_refusal,
@@ -214,7 +216,14 @@ class TenantAdmin(TenantScopedAdmin):
 
     @admin.display(description="Issuer")
     def issuer(self, obj) -> str:
-        return obj.issuer
+        """The canonical issuer, then the tenant's other issuers (path-based, ready custom domains)."""
+        issuers = tenant_issuers(obj)
+        if len(issuers) == 1:
+            return issuers[0]
+        others = format_html_join(
+            "", '<br>{} <span class="muted">(also accepted)</span>', ((i,) for i in issuers[1:])
+        )
+        return format_html("{}{}", issuers[0], others)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -442,6 +451,47 @@ class SigningKeyAdmin(TenantScopedAdmin):
                 f"verifiers do once their cached JWKS expires (max-age {JWKS_MAX_AGE} s).",
                 messages.SUCCESS,
             )
+
+
+@admin.register(CustomDomain)
+class CustomDomainAdmin(TenantScopedAdmin):
+    """Tenants claim domains through the Management API; only a superuser (the operator, who controls
+    DNS and TLS) makes one live, with the verify action (SPEC section 1)."""
+
+    list_display = ("domain", "tenant", "status", "verified_at", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("tenant",)
+    search_fields = ("domain", "tenant__slug")
+    fields = ("domain", "tenant", "type", "status", "public_id", "verified_at", "created_at")
+    readonly_fields = fields
+    actions = ("verify_domains",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_verify_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(
+        description="Verify: DNS and the proxy's certificate are in place; serve the domain",
+        permissions=["verify"],
+    )
+    def verify_domains(self, request, queryset):
+        for custom_domain in queryset.order_by("domain"):
+            verified, changed = custom_domain_verify(domain=custom_domain.domain)
+            if changed:
+                self.message_user(
+                    request,
+                    f"{verified.domain} is ready: it serves {verified.tenant.slug} ({verified.issuer}).",
+                )
+            else:
+                self.message_user(request, f"{verified.domain} was already ready.", messages.WARNING)
 
 
 class StaffUserWithTenantsAdmin(StaffUserAdmin):

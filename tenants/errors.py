@@ -1,4 +1,4 @@
-from core.exceptions import AuthportError, NotFound
+from core.exceptions import AuthportError, Conflict, NotFound
 
 
 class TenantNotFound(NotFound):
@@ -11,3 +11,14 @@ class SigningKeyNotFound(NotFound):
 
 class SigningKeyStateError(AuthportError):
     code, status = "invalid_state", 400
+
+
+class CustomDomainNotFound(NotFound):
+    code = "inexistent_custom_domain"
+
+    def __init__(self, message: str = "Custom domain not found.") -> None:
+        super().__init__(message)
+
+
+class CustomDomainConflict(Conflict):
+    code = "custom_domain_conflict"

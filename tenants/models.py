@@ -1,12 +1,17 @@
 """Tenants, the staff who administer them, and their signing keys (SPEC sections 1, 4, 6)."""
 
+import secrets
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from core.models import TenantOwnedModel, TimeStampedModel
+from tenants.request_host import request_host
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 # Paths that live beside the tenants' prefixes, or could be mistaken for them.
@@ -16,13 +21,25 @@ RESERVED_SLUGS = frozenset(
 USER_DATABASE = "Username-Password-Authentication"
 
 
+def public_scheme() -> str:
+    return urlsplit(settings.PUBLIC_URL).scheme
+
+
+def public_netloc(hostname: str) -> str:
+    """`hostname` with PUBLIC_URL's port, if it names one: tenant hosts and custom domains share it."""
+    public = urlsplit(settings.PUBLIC_URL)
+    default = {"http": 80, "https": 443}[public.scheme]
+    return hostname if public.port in (None, default) else f"{hostname}:{public.port}"
+
+
 def validate_not_reserved(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(f'"{value}" is a reserved word and cannot be a tenant slug.', code="reserved")
 
 
 class Tenant(TimeStampedModel):
-    """An isolated authorization domain served under `/{slug}/`; its issuer is `{PUBLIC_URL}/{slug}/`."""
+    """An isolated authorization domain served under `/{slug}/` (and, with TENANT_DOMAIN, at the root of
+    `{slug}.{TENANT_DOMAIN}`, and of its ready custom domains); issuers: SPEC section 1."""
 
     slug = models.CharField(
         max_length=63,
@@ -76,8 +93,33 @@ class Tenant(TimeStampedModel):
             )
 
     @property
-    def issuer(self) -> str:
+    def path_issuer(self) -> str:
+        """`{PUBLIC_URL}/{slug}/`: the issuer of the tenant's path-based URLs, always served."""
         return f"{settings.PUBLIC_URL}/{self.slug}/"
+
+    @property
+    def host(self) -> str | None:
+        """`{slug}.{TENANT_DOMAIN}` with PUBLIC_URL's port, or None without TENANT_DOMAIN (SPEC section 1)."""
+        if not settings.TENANT_DOMAIN:
+            return None
+        return public_netloc(f"{self.slug}.{settings.TENANT_DOMAIN}")
+
+    @property
+    def canonical_issuer(self) -> str:
+        """The tenant host's issuer with TENANT_DOMAIN, else the path-based one (SPEC section 1)."""
+        host = self.host
+        return self.path_issuer if host is None else f"{public_scheme()}://{host}/"
+
+    @property
+    def issuer(self) -> str:
+        """The issuer of the host the current request came through (`iss`, discovery, JWKS URLs), as
+        with Auth0's custom domains; the canonical issuer outside a request (SPEC section 1)."""
+        via = request_host()
+        if via is None:
+            return self.canonical_issuer
+        if via.slug is None:
+            return self.path_issuer
+        return via.issuer if via.slug == self.slug else self.canonical_issuer
 
     @property
     def userinfo_audience(self) -> str:
@@ -85,7 +127,16 @@ class Tenant(TimeStampedModel):
 
     @property
     def management_audience(self) -> str:
-        return f"{self.issuer}api/v2/"
+        """Always the canonical issuer's `api/v2/`, whatever host the request came through (SPEC section 1)."""
+        return f"{self.canonical_issuer}api/v2/"
+
+    @property
+    def management_audience_aliases(self) -> tuple[str, ...]:
+        """The management audience, and the path-based one that clients configured before TENANT_DOMAIN
+        was set still ask for: both name the system API, whose tokens carry the canonical one."""
+        path_based = f"{self.path_issuer}api/v2/"
+        canonical = self.management_audience
+        return (canonical,) if path_based == canonical else (canonical, path_based)
 
 
 class TenantMembership(TimeStampedModel):
@@ -154,3 +205,45 @@ class SigningKey(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.alg} {self.kid} ({self.state})"
+
+
+def new_custom_domain_id() -> str:
+    return f"cd_{secrets.token_urlsafe(12)}"
+
+
+class CustomDomain(TenantOwnedModel):
+    """A domain of the tenant's own (Auth0 "custom domain"): once the operator verified it (`ready`),
+    it serves the tenant at its root with its own issuer, like the tenant host (SPEC section 1).
+
+    Stored lowercased, and unique across every tenant whatever its case: a domain belongs to one tenant.
+    """
+
+    class Status(models.TextChoices):
+        PENDING_VERIFICATION = "pending_verification"
+        READY = "ready"
+
+    class Type(models.TextChoices):
+        SELF_MANAGED_CERTS = "self_managed_certs"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_custom_domain_id, editable=False)
+    domain = models.CharField(max_length=253, unique=True)
+    type = models.CharField(max_length=32, choices=Type, default=Type.SELF_MANAGED_CERTS)
+    status = models.CharField(max_length=32, choices=Status, default=Status.PENDING_VERIFICATION)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(Lower("domain"), name="tenants_customdomain_domain_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending_verification", "ready"]),
+                name="tenants_customdomain_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def issuer(self) -> str:
+        return f"{public_scheme()}://{public_netloc(self.domain)}/"

@@ -8,6 +8,7 @@ import json
 
 import jwt
 
+from tenants.hosts import tenant_issuer_accepted
 from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
 
@@ -33,8 +34,33 @@ def verification_key(*, tenant_id: int, kid: str) -> tuple[SigningKey, object] |
     return row, load_public_key(row.kid, json.dumps(row.public_jwk, sort_keys=True))
 
 
-def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
-    """Claims of a JWT signed by one of the tenant's published keys for `audience`, or InvalidToken."""
+def issuer_check(*, tenant: Tenant, claims: dict) -> None:
+    """The token's `iss` must be one of the tenant's issuers: it may have been issued through any of
+    its hosts (path-based, tenant host, ready custom domain), and all of them are Authport's own."""
+    if not tenant_issuer_accepted(tenant, claims.get("iss")):
+        got = json.dumps(claims.get("iss"))[:300]
+        raise InvalidToken(f"The token's issuer is {got}, expected {tenant.issuer}.")
+
+
+def _audience_check(*, tenant: Tenant, claims: dict, audience_path: str) -> None:
+    """`aud` must hold `{issuer}{audience_path}` for one of the tenant's issuers (its userinfo audience
+    as issued through any of its hosts)."""
+    aud = claims.get("aud")
+    values = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    for value in values:
+        if isinstance(value, str) and value.endswith(audience_path):
+            if tenant_issuer_accepted(tenant, value[: -len(audience_path)]):
+                return
+    raise InvalidToken(
+        f"The token's audience is {json.dumps(aud)[:300]}, expected {tenant.issuer}{audience_path}."
+    )
+
+
+def jwt_verify(
+    *, tenant: Tenant, token: str, audience: str | None = None, audience_path: str | None = None
+) -> dict:
+    """Claims of a JWT signed by one of the tenant's published keys, issued by one of its issuers, for
+    `audience` (exactly), or for `{issuer}{audience_path}` of any of its issuers; or InvalidToken."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
@@ -52,25 +78,25 @@ def jwt_verify(*, tenant: Tenant, token: str, audience: str) -> dict:
     if key_row.alg != alg:
         raise InvalidToken("The token's algorithm does not match its key.")
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             public_key,
             algorithms=[key_row.alg],
             audience=audience,
-            issuer=tenant.issuer,
             leeway=0,
-            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+            options={"require": ["iss", "sub", "aud", "exp", "iat"], "verify_aud": audience is not None},
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("The token has expired.") from exc
     except jwt.InvalidAudienceError as exc:
         got = _unverified_claim(token, "aud")
         raise InvalidToken(f"The token's audience is {got}, expected {audience}.") from exc
-    except jwt.InvalidIssuerError as exc:
-        got = _unverified_claim(token, "iss")
-        raise InvalidToken(f"The token's issuer is {got}, expected {tenant.issuer}.") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"The token is invalid: {exc}.") from exc
+    issuer_check(tenant=tenant, claims=claims)
+    if audience is None:
+        _audience_check(tenant=tenant, claims=claims, audience_path=audience_path or "")
+    return claims
 
 
 def _unverified_claim(token: str, name: str) -> str:

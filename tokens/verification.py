@@ -8,7 +8,7 @@ import jwt
 from apis.models import ResourceServer
 from apis.selectors import hs256_verification_secrets
 from tenants.models import Tenant
-from tenants.verification import InvalidToken, jwt_verify
+from tenants.verification import InvalidToken, issuer_check, jwt_verify
 from tokens.models import OPAQUE_PREFIX
 from tokens.storage.opaque import opaque_token_find
 
@@ -37,7 +37,8 @@ def userinfo_token_verify(*, tenant: Tenant, token: str) -> VerifiedToken:
             claims={},
             opaque=record,
         )
-    claims = jwt_verify(tenant=tenant, token=token, audience=tenant.userinfo_audience)
+    # The userinfo audience as issued through any of the tenant's hosts (SPEC section 1).
+    claims = jwt_verify(tenant=tenant, token=token, audience_path="userinfo")
     return VerifiedToken(
         subject=claims["sub"],
         scopes=set(str(claims.get("scope", "")).split()),
@@ -67,15 +68,16 @@ def hs256_jwt_verify(*, tenant: Tenant, api: ResourceServer, token: str, verify_
         )
     for secret in secrets:
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 secret,
                 algorithms=["HS256"],
                 audience=api.identifier,
-                issuer=tenant.issuer,
                 leeway=0,
                 options={"require": ["iss", "sub", "aud", "exp", "iat"], "verify_exp": verify_exp},
             )
+            issuer_check(tenant=tenant, claims=claims)  # any of the tenant's issuers (SPEC section 1)
+            return claims
         except jwt.InvalidSignatureError:
             continue  # signed with another secret: try the previous one, if any
         except jwt.ExpiredSignatureError as exc:

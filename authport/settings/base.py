@@ -1,5 +1,6 @@
 """Settings shared by every deployment; differences come only from the environment."""
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,6 +75,29 @@ def _public_url(value: str) -> str:
 PUBLIC_URL = _public_url(env.str("PUBLIC_URL", default="http://127.0.0.1:8000"))
 _public = urlsplit(PUBLIC_URL)
 
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+
+
+def _tenant_domain(value: str) -> str:
+    """The parent domain of the tenant hosts (SPEC section 1), or "" (unset: path-based tenants only).
+
+    A bare DNS name: each tenant answers at `{slug}.{TENANT_DOMAIN}` with PUBLIC_URL's scheme and port,
+    so a scheme, port or path here would be ambiguous, and is refused at start.
+    """
+    domain = value.strip().lower().rstrip(".")
+    if domain and not _HOSTNAME.fullmatch(domain):
+        raise ImproperlyConfigured(
+            "TENANT_DOMAIN must be a DNS name of two labels or more, without scheme, port or path "
+            f"(e.g. auth.example.com; tenants then answer at {{slug}}.auth.example.com); got {value!r}."
+        )
+    return domain
+
+
+# Tenant hosts (SPEC section 1): unset, every tenant is served under {PUBLIC_URL}/{slug}/ only.
+TENANT_DOMAIN = _tenant_domain(env.str("TENANT_DOMAIN", default=""))
+
 # No built-in value ever stands in, DEBUG or not: it would key every client-secret hash and session.
 SECRET_KEY = _required("SECRET_KEY")
 if not DEBUG and len(SECRET_KEY.strip()) < MIN_SECRET_KEY_LENGTH:
@@ -112,7 +136,13 @@ LOG_EVENTS_SYNC = env.bool("LOG_EVENTS_SYNC", default=False)
 # Off only to measure what recording costs (`make bench` runs both); SPEC section 9 wants it on.
 LOG_EVENTS_ENABLED = env.bool("LOG_EVENTS_ENABLED", default=True)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public.hostname, "localhost", "127.0.0.1"])
+# The host middleware (tenants.hosts, first to read the Host header) accepts PUBLIC_URL's host and
+# LOCAL_HOSTS (every tenant under /{slug}/), tenant hosts and ready custom domains, and answers any other
+# host 400 in JSON. Custom domains live in the database, so Django's own check is left to it by default,
+# as Django's docs describe for "*"; an explicit ALLOWED_HOSTS narrows Django's check as well (its hosts
+# then also serve tenants by path, and custom domains must be listed in it to be reached).
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]  # probes and local use, as PUBLIC_URL's host
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 
 INSTALLED_APPS = [
@@ -139,6 +169,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.head.HeadResponseMiddleware",  # outermost: sees the final response, Content-Length included
     "core.metrics.RequestMetricsMiddleware",  # Prometheus metrics and the request log (LOG_FORMAT)
+    # Resolves the Host (tenant host, custom domain, PUBLIC_URL's) before anything reads it or the path.
+    "tenants.hosts.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The OAuth protocol endpoints answer here: they use none of the middleware below (core/sessionless.py).

@@ -15,4 +15,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
+LOCAL_HOSTS = [*LOCAL_HOSTS, "testserver"]  # noqa: F405 - the test client's host serves tenants by path
 LOG_EVENTS_SYNC = True  # each test sees its events at once, inside its own transaction

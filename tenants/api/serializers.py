@@ -1,8 +1,10 @@
-"""JSON shapes of tenant settings and signing keys: Auth0's field names (SPEC sections 4 and 5)."""
+"""JSON shapes of tenant settings, signing keys and custom domains: Auth0's field names (SPEC sections 1, 4, 5)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from management_api import StrictCharField, StrictIntegerField, StrictSerializer, auth0_schema
+from tenants.domains import custom_domain_target
 from tenants.keys import certificate_facts
 from tenants.models import SigningKey
 
@@ -94,3 +96,49 @@ class SigningKeyCertOutput(serializers.Serializer):
 
     cert = serializers.CharField(source="cert_pem")
     kid = serializers.CharField()
+
+
+class CustomDomainCreateInput(StrictSerializer):
+    """Auth0's `POST custom-domains`: `domain` and `type` (Authport: `self_managed_certs` only)."""
+
+    domain = StrictCharField(max_length=300)
+    type = StrictCharField(max_length=32)
+
+
+class CustomDomainOutput(serializers.Serializer):
+    """Auth0's custom domain. `verification.methods` says what DNS needs: a CNAME record of the domain
+    pointing at the tenant's host (`origin_domain_name`, as Auth0 names it for self-managed certificates)."""
+
+    custom_domain_id = serializers.CharField(source="public_id")
+    domain = serializers.CharField()
+    primary = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    type = serializers.CharField()
+    origin_domain_name = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField()
+
+    def get_primary(self, custom_domain) -> bool:
+        return False
+
+    def get_origin_domain_name(self, custom_domain) -> str:
+        return custom_domain_target(custom_domain.tenant)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "methods": {"type": "array", "items": {"type": "object"}},
+                "status": {"type": "string", "enum": ["pending", "verified"]},
+                "last_verified_at": {"type": "string", "format": "date-time"},
+            },
+        }
+    )
+    def get_verification(self, custom_domain) -> dict:
+        verified = custom_domain.status == custom_domain.Status.READY
+        answer = {
+            "methods": [{"name": "cname", "record": custom_domain_target(custom_domain.tenant)}],
+            "status": "verified" if verified else "pending",
+        }
+        if verified and custom_domain.verified_at:
+            answer["last_verified_at"] = custom_domain.verified_at.isoformat().replace("+00:00", "Z")
+        return answer

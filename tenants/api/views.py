@@ -1,4 +1,5 @@
-"""Management API: tenant settings and signing keys (Auth0 `/api/v2/tenants/settings`, `/api/v2/keys/signing`)."""
+"""Management API: tenant settings, signing keys and custom domains (Auth0 `/api/v2/tenants/settings`,
+`/api/v2/keys/signing`, `/api/v2/custom-domains`)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -9,11 +10,14 @@ from rest_framework.response import Response
 from apis.selectors import resource_server_find
 from management_api import AllOf, TenantApiView
 from tenants.api.serializers import (
+    CustomDomainCreateInput,
+    CustomDomainOutput,
     SigningKeyCertOutput,
     SigningKeyOutput,
     TenantSettingsInput,
     TenantSettingsOutput,
 )
+from tenants.domains import custom_domain_create, custom_domain_delete, custom_domain_get, custom_domains_list
 from tenants.models import SigningKey
 from tenants.selectors import signing_key_get, signing_keys_list
 from tenants.services import signing_key_revoke, signing_keys_rotate, tenant_update
@@ -90,3 +94,49 @@ class SigningKeyRevokeApi(TenantApiView):
     def put(self, request, tenant_slug, kid):
         key = signing_key_revoke(tenant=self.tenant, kid=kid)
         return Response(SigningKeyCertOutput(key).data)
+
+
+class CustomDomainListApi(TenantApiView):
+    """The tenant's custom domains; a new one waits for the operator's verification (SPEC section 1)."""
+
+    required_scopes = {"GET": "read:custom_domains", "POST": "create:custom_domains"}
+
+    @extend_schema(operation_id="custom_domains_list", responses=CustomDomainOutput(many=True))
+    def get(self, request, tenant_slug):
+        return Response(CustomDomainOutput(custom_domains_list(tenant=self.tenant), many=True).data)
+
+    @extend_schema(
+        operation_id="custom_domains_create",
+        request=CustomDomainCreateInput,
+        responses={201: CustomDomainOutput},
+    )
+    def post(self, request, tenant_slug):
+        custom_domain = custom_domain_create(tenant=self.tenant, **self.body(CustomDomainCreateInput))
+        return Response(CustomDomainOutput(custom_domain).data, status=status.HTTP_201_CREATED)
+
+
+class CustomDomainDetailApi(TenantApiView):
+    required_scopes = {"GET": "read:custom_domains", "DELETE": "delete:custom_domains"}
+
+    @extend_schema(operation_id="custom_domains_get", responses=CustomDomainOutput)
+    def get(self, request, tenant_slug, custom_domain_id):
+        custom_domain = custom_domain_get(tenant=self.tenant, custom_domain_id=custom_domain_id)
+        return Response(CustomDomainOutput(custom_domain).data)
+
+    @extend_schema(operation_id="custom_domains_delete", responses={204: None})
+    def delete(self, request, tenant_slug, custom_domain_id):
+        custom_domain_delete(tenant=self.tenant, custom_domain_id=custom_domain_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CustomDomainVerifyApi(TenantApiView):
+    """Report the domain's verification status. Only the operator makes a domain live (it controls DNS
+    and TLS here: `manage.py verify_custom_domain`), so this never changes it (SPEC section 1)."""
+
+    log_operations = {"POST": "Verify a custom domain"}
+    required_scopes = {"POST": "create:custom_domains"}
+
+    @extend_schema(operation_id="custom_domains_verify", request=None, responses=CustomDomainOutput)
+    def post(self, request, tenant_slug, custom_domain_id):
+        custom_domain = custom_domain_get(tenant=self.tenant, custom_domain_id=custom_domain_id)
+        return Response(CustomDomainOutput(custom_domain).data)

@@ -8,6 +8,7 @@ from accounts.authentication import WRONG_CREDENTIALS, user_password_check
 from clients.models import Client
 from core.exceptions import AuthportError, InvalidGrant, InvalidRequest, TooManyAttempts
 from core.http import client_ip
+from tenants.request_host import tenant_path
 from tenants.selectors import tenant_get
 from tokens.browser.authorize import (
     authorize_complete,
@@ -43,7 +44,7 @@ def _login_page(request, auth_request, *, error: str | None = None, email: str =
         request,
         "tokens/login.html",
         {
-            "action": reverse("login", args=[tenant.slug]),
+            "action": tenant_path(tenant.slug, reverse("login", args=[tenant.slug])),
             "hidden": sorted(auth_request.params.items()),
             "tenant_name": tenant.friendly_name or tenant.slug,
             "client_name": auth_request.client.name,

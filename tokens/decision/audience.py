@@ -73,14 +73,15 @@ TOKEN_FIELDS = (
 )
 
 
-def _api_for_token_query(*, tenant_id: int, identifier: str, client_id: int):
+def _api_for_token_query(*, tenant_id: int, identifier: str | None = None, client_id: int):
     grants = ClientGrant.objects.filter(client_id=client_id, resource_server=OuterRef("pk"))
     current_key = SigningKey.objects.filter(
         tenant=OuterRef("tenant"), alg=OuterRef("signing_alg"), state=SigningKey.State.CURRENT
     )
+    apis = ResourceServer.objects.filter(tenant_id=tenant_id)
+    apis = apis.filter(is_system=True) if identifier is None else apis.filter(identifier=identifier)
     return (
-        ResourceServer.objects.filter(tenant_id=tenant_id, identifier=identifier)
-        .only(*TOKEN_FIELDS)
+        apis.only(*TOKEN_FIELDS)
         .order_by()  # the model's ordering would join the tenant table for nothing
         .annotate(
             client_grant_scope=Subquery(grants.values("scope")[:1]),
@@ -92,15 +93,26 @@ def _api_for_token_query(*, tenant_id: int, identifier: str, client_id: int):
 _API_FOR_TOKEN = PreparedQuery(
     ResourceServer, _api_for_token_query, tenant_id=int, identifier=str, client_id=int
 )
+_SYSTEM_API_FOR_TOKEN = PreparedQuery(ResourceServer, _api_for_token_query, tenant_id=int, client_id=int)
 
 
 def api_for_token(*, tenant: Tenant, identifier: str, client) -> ResourceServer | None:
     """The API with the client's grant scopes (NULL: no grant) and the current signing kid, in one
-    query compiled once per process (the hot path)."""
-    prefetched = getattr(client, "prefetched_api", None)  # fetched with the client (client_auth)
-    if prefetched is not None and prefetched[0] == identifier and client.tenant_id == tenant.pk:
-        return prefetched[1]
-    found = _API_FOR_TOKEN.run(tenant_id=tenant.pk, identifier=identifier, client_id=client.pk)
+    query compiled once per process (the hot path).
+
+    The management audience, or its path-based alias (what clients set up before TENANT_DOMAIN ask
+    for), is the system API whatever identifier it was stored under: its tokens carry the canonical
+    management audience (SPEC section 1).
+    """
+    if identifier in tenant.management_audience_aliases:
+        found = _SYSTEM_API_FOR_TOKEN.run(tenant_id=tenant.pk, client_id=client.pk)
+        if found:  # stored under the path-based audience if made before TENANT_DOMAIN was set
+            found[0].identifier = tenant.management_audience
+    else:
+        prefetched = getattr(client, "prefetched_api", None)  # fetched with the client (client_auth)
+        if prefetched is not None and prefetched[0] == identifier and client.tenant_id == tenant.pk:
+            return prefetched[1]
+        found = _API_FOR_TOKEN.run(tenant_id=tenant.pk, identifier=identifier, client_id=client.pk)
     return found[0] if found else None
 
 

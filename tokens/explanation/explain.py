@@ -14,6 +14,7 @@ from clients.models import Client
 from core.crypto import sha256_hex
 from core.exceptions import AuthportError
 from core.models import text_storable
+from tenants.hosts import tenant_issuer_accepted
 from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
 from tokens.decision.audience import Resolution, Step
@@ -315,7 +316,7 @@ def _explain_jwt(tenant: Tenant, token: str) -> dict:
             "An unsigned JWT (alg none): never valid.",
             None,
         )
-    if claims.get("iss") != tenant.issuer:
+    if not tenant_issuer_accepted(tenant, claims.get("iss")):  # any of its hosts (SPEC section 1)
         steps.append(
             Step("issuer", f"Its issuer {claims.get('iss')!r} is not this tenant's ({tenant.issuer}).")
         )
@@ -325,7 +326,7 @@ def _explain_jwt(tenant: Tenant, token: str) -> dict:
             "A JWT from another issuer.",
             "Present it to the issuer that signed it.",
         )
-    steps.append(Step("issuer", f"Issued by this tenant ({tenant.issuer})."))
+    steps.append(Step("issuer", f"Issued by this tenant ({claims.get('iss')})."))
     key_state, verifies, reason = _verify_ours(tenant, token, alg, kid, audiences)
     steps.append(Step("signature", reason))
     if expired:

@@ -11,13 +11,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.crypto import sha256_hex
+from tenants.request_host import tenant_path
 from tokens.models import SsoSession
 
 COOKIE_NAME = "authport_session"
 
 
 def _cookie_path(tenant) -> str:
-    return f"/{tenant.slug}/"
+    """`/{slug}/` on a host that serves every tenant, `/` on the tenant's own host (SPEC section 1)."""
+    return tenant_path(tenant.slug, f"/{tenant.slug}/")
 
 
 def sso_session_get(*, request, tenant) -> SsoSession | None:
