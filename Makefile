@@ -18,7 +18,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 1
 ACCESS_LOG ?=
 
-.PHONY: help venv test lint fmt serve bench browser-deps soak clean deploy-cli
+.PHONY: help venv test lint fmt serve bench browser-deps node-sdks soak clean deploy-cli
 
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
@@ -27,6 +27,7 @@ help:
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   Authport against a plain Django view and a hand-written token view, with wrk (bench/run.py)"
 	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
+	@echo "make node-sdks  Auth0's Node SDK and openid-client for the live TLS tenant-domain test (skipped without them)"
 	@echo "make soak    two hosts behind HAProxy, rotations under load, faults, fuzzing (SOAK=short|full; README, Reliability)"
 
 venv: $(STAMP)
@@ -84,6 +85,12 @@ serve: venv $(ENV_FILE)
 # Debian's Chromium and Auth0's SPA SDK (npm ci); without them the SPA browser test skips itself.
 browser-deps:
 	scripts/install-browser-deps.sh
+
+# Auth0's Node SDK and openid-client (npm ci, pinned by tests/domains/node/package-lock.json) for
+# tests/domains/test_live_tls.py; without them that test skips itself.
+node-sdks:
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (apt-get install nodejs npm)" >&2; exit 1; }
+	cd tests/domains/node && npm ci --no-audit --no-fund --ignore-scripts
 
 # Authport against its ceilings, with make serve's gunicorn settings (README, Performance). wrk comes
 # from Debian's packages when it is missing and apt-get exists; otherwise bench/run.py says it falls back
