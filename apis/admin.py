@@ -584,7 +584,7 @@ def api_page_panels(api: ResourceServer) -> dict:
         "permission_rows": [
             (s["value"], s.get("description", ""), sorted(granted_to.get(s["value"], []))) for s in api.scopes
         ],
-        "token_url": f"{api.tenant.issuer}oauth/token",
+        "token_url": f"{api.tenant.canonical_issuer}oauth/token",
         "curl": token_curl(api, example),
         "log_events_for": api,
     }
@@ -599,6 +599,6 @@ def token_curl(api: ResourceServer, client: Client | None) -> str:
         "grant_type": "client_credentials",
     }
     return (
-        f"curl --request POST \\\n  --url '{api.tenant.issuer}oauth/token' \\\n"
+        f"curl --request POST \\\n  --url '{api.tenant.canonical_issuer}oauth/token' \\\n"
         f"  --header 'content-type: application/json' \\\n  --data '{json.dumps(body)}'"
     )

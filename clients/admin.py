@@ -84,7 +84,7 @@ def take_secret(request, client: Client) -> str | None:
 
 def quick_start(client: Client, *, secret: str | None, audience: str | None) -> list[tuple[str, str]]:
     """Snippets with the application's real values (the secret only while it is shown)."""
-    issuer = client.tenant.issuer
+    issuer = client.tenant.canonical_issuer  # the tenant host with TENANT_DOMAIN: a bare domain for SDKs
     secret_text = secret or "YOUR_CLIENT_SECRET"
     aud = audience or "YOUR_API_IDENTIFIER"
     body = {
@@ -188,7 +188,7 @@ class ClientAdmin(TenantScopedAdmin):
         )
         audience = grants[0].resource_server.identifier if grants else None
         return {
-            "domain": client.tenant.issuer,
+            "domain": client.tenant.canonical_issuer,
             "client_secret": secret,
             "secret_applies": not client.is_public,
             "quick_start": quick_start(client, secret=secret, audience=audience),
