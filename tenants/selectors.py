@@ -1,11 +1,39 @@
 """Reads of tenants and their keys."""
 
+from django.db.models import F
+
+from core.prepared import PreparedQuery
 from tenants.errors import SigningKeyNotFound
 from tenants.models import SigningKey, Tenant
 
 
+def _tenant_query(*, slug: str):
+    return (
+        Tenant.objects.filter(slug=slug)
+        .order_by()
+        .annotate(default_audience_identifier=F("default_audience__identifier"))[:1]
+    )
+
+
+_TENANT = PreparedQuery(Tenant, _tenant_query, slug=str)
+
+
 def tenant_get(*, slug: str) -> Tenant | None:
-    return Tenant.objects.select_related("default_audience").filter(slug=slug).first()
+    """The tenant, with its Default Audience's identifier (its other fields load on access), in one
+    query compiled once per process: every protocol and Management API request starts here."""
+    found = _TENANT.run(slug=slug)
+    if not found:
+        return None
+    tenant = found[0]
+    if tenant.default_audience_id is not None:
+        api_model = Tenant.default_audience.field.related_model  # apis sits above tenants
+        default_audience = api_model.from_db(
+            tenant._state.db,
+            ["id", "tenant_id", "identifier"],
+            [tenant.default_audience_id, tenant.pk, tenant.default_audience_identifier],
+        )
+        Tenant.default_audience.field.set_cached_value(tenant, default_audience)
+    return tenant
 
 
 def signing_keys_published(*, tenant: Tenant) -> list[SigningKey]:
