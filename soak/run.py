@@ -11,8 +11,9 @@ whole run is stopped by SOAK_TIMEOUT (the Makefile) whatever happens. Loopback o
 2. load: mixed traffic through HAProxy (client credentials per algorithm, password, refresh) while
    keys rotate every few seconds, each JWT verified by PyJWT's PyJWKClient and by a Node
    express-oauth2-jwt-bearer API, both caching the JWKS; log events counted against requests.
-3. faults: PostgreSQL stopped and restarted, Redis stopped and restarted, a gunicorn worker killed
-   while refresh tokens rotate.
+3. faults: PostgreSQL stopped and restarted, Redis stopped and restarted, refresh rotations whose
+   answer is lost after the commit (retried within the client's reuse interval), a gunicorn worker
+   killed while refresh tokens rotate.
 4. fuzz: schemathesis against /api/schema/ with a management token; hypothesis on /oauth/token and
    /authorize.
 
@@ -20,10 +21,12 @@ Prints one summary and writes it as JSON; exits 1 if any check failed.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -40,9 +43,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack import BIN, ROOT, Stack, wait_for  # noqa: E402
 
 MODES = {
-    # rotations, seconds between them, load threads, hypothesis requests, schemathesis examples/op
-    "short": {"rotations": 10, "interval": 2.0, "threads": 4, "hypothesis": 1000, "schemathesis": 5},
-    "full": {"rotations": 100, "interval": 2.0, "threads": 4, "hypothesis": 10000, "schemathesis": 30},
+    # rotations, seconds between them, load threads, hypothesis requests, schemathesis examples/op,
+    # gunicorn workers killed while refresh tokens rotate
+    "short": {
+        "rotations": 10,
+        "interval": 2.0,
+        "threads": 4,
+        "hypothesis": 1000,
+        "schemathesis": 5,
+        "worker_kills": 3,
+        "lost_answers": 5,
+    },
+    "full": {
+        "rotations": 100,
+        "interval": 2.0,
+        "threads": 4,
+        "hypothesis": 10000,
+        "schemathesis": 30,
+        "worker_kills": 10,
+        "lost_answers": 20,
+    },
 }
 TENANT = "soak"
 CALLBACK = "http://127.0.0.1:9/callback"  # never fetched: the soak reads the redirect's Location
@@ -829,17 +849,41 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
         dict(pw),
     )
 
-    # A worker killed while refresh tokens rotate on host A: no family is left half-rotated.
+    # A worker killed while refresh tokens rotate on host A: no family is left half-rotated, and with a
+    # reuse interval (Auth0's refresh_token.leeway) every cut request's retry gets tokens: a rotation
+    # killed before its commit rolled back, one killed after it is retried within the interval.
     host = stack.hosts[0]
+    leeway = tenant.lb.mgmt(
+        "PATCH",
+        f"clients/{tenant.password_app['client_id']}",
+        tenant.token,
+        json={"refresh_token": {"rotation_type": "rotating", "expiration_type": "expiring", "leeway": 10}},
+    )
+    checks.check(
+        "Management API: refresh_token.leeway set to 10 s on the password application",
+        leeway.status_code == 200 and leeway.json().get("refresh_token", {}).get("leeway") == 10,
+        f"{leeway.status_code} {leeway.text[:200] if leeway.status_code != 200 else ''}".strip(),
+    )
+    with stack.pg_connect() as conn:
+        revoked_before = conn.execute(
+            "SELECT COUNT(DISTINCT family) FROM tokens_refreshtoken WHERE revoked_at IS NOT NULL"
+        ).fetchone()[0]
+    lost_answers(stack, tenant, mode)
+    siblings = (
+        "SELECT COUNT(*) FROM (SELECT family, generation FROM tokens_refreshtoken "
+        "WHERE generation > 0 GROUP BY family, generation HAVING COUNT(*) > 1) f"
+    )
+    with stack.pg_connect() as conn:
+        siblings_before = conn.execute(siblings).fetchone()[0]
     chains = [password_refresh_token(tenant, tenant.lb, tenant.users[n % 8]) for n in range(6)]
-    errors, retried_ok, lost = 0, 0, 0
-    lost_answers: list[str] = []
+    errors, retried_ok = 0, 0
+    refused: list[str] = []
     stop = threading.Event()
 
     def rotate_chain(i: int) -> None:
-        nonlocal errors, retried_ok, lost
+        nonlocal errors, retried_ok
         client = Http(stack, host.base, host.name)
-        for _ in range(200):
+        for _ in range(400):
             if stop.is_set():
                 return
             body = {
@@ -851,16 +895,13 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
                 resp = client.token(body)
             except httpx.HTTPError:
                 errors += 1
-                time.sleep(0.5)  # the master starts a new worker
+                time.sleep(0.5)  # the master starts a new worker; the other one answers meanwhile
                 retry = client.token(body)
                 if retry.status_code == 200:
-                    retried_ok += 1  # rolled back: the old token still works
+                    retried_ok += 1
                     chains[i] = retry.json()["refresh_token"]
-                else:
-                    # Committed, then killed before the answer left: the client holds a used token,
-                    # and its retry is a reuse, which revokes the family (SPEC: reuse detection).
-                    lost += 1
-                    lost_answers.append(f"{retry.status_code} {retry.text[:120]}")
+                else:  # neither rolled back nor within the interval: the family is gone
+                    refused.append(f"{retry.status_code} {retry.text[:120]}")
                     return
                 continue
             if resp.status_code == 200:
@@ -870,7 +911,7 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
     for t in threads:
         t.start()
     kills = 0
-    for _ in range(3):
+    for _ in range(mode["worker_kills"]):
         time.sleep(1.0)
         workers = host.worker_pids()
         if workers:
@@ -881,23 +922,102 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
     for t in threads:
         t.join(timeout=30)
     with stack.pg_connect() as conn:
+        # half-written: a live token spent without the token its rotation issued (one transaction)
         half = conn.execute(
-            "SELECT COUNT(*) FROM (SELECT family FROM tokens_refreshtoken GROUP BY family "
-            "HAVING COUNT(*) FILTER (WHERE revoked_at IS NULL) > 0 "
-            "AND COUNT(*) FILTER (WHERE used_at IS NULL AND revoked_at IS NULL) <> 1) f"
+            "SELECT COUNT(*) FROM tokens_refreshtoken t WHERE t.used_at IS NOT NULL AND t.revoked_at IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM tokens_refreshtoken n WHERE n.family = t.family "
+            "AND n.generation = t.generation + 1)"
         ).fetchone()[0]
+        # a token exchanged twice (two successors): its first answer was lost after the commit
+        committed = conn.execute(siblings).fetchone()[0] - siblings_before
+        revoked = (
+            conn.execute(
+                "SELECT COUNT(DISTINCT family) FROM tokens_refreshtoken WHERE revoked_at IS NOT NULL"
+            ).fetchone()[0]
+            - revoked_before
+        )
     faults["worker_kill"] = {
         "kills": kills,
         "requests_cut": errors,
         "retried_ok": retried_ok,
-        "committed_not_answered": lost,
-        "retry_answers": lost_answers,
-        "half_written_families": half,
+        "committed_before_the_kill": committed,
+        "rolled_back": retried_ok - committed,
+        "retries_refused": refused,
+        "half_written_rotations": half,
+        "families_revoked": revoked,
     }
     checks.check(
-        "worker killed mid-request: the client got an error, no half-written refresh family in the database",
+        "worker killed mid-request: the client got an error, no half-written refresh rotation in the database",
         half == 0 and kills > 0 and errors > 0 and pids_alive(stack),
         faults["worker_kill"],
+    )
+    checks.check(
+        "worker killed mid-request: every retry within the reuse interval got tokens, no family revoked",
+        not refused and retried_ok == errors and revoked == 0,
+        {k: faults["worker_kill"][k] for k in ("requests_cut", "retried_ok", "committed_before_the_kill")},
+    )
+
+
+def lost_answers(stack: Stack, tenant: Tenant, mode: dict) -> None:
+    """Rotations that commit and whose answer never reaches the client, made deterministic: the
+    request goes out on a raw socket to host A, which is closed unread once PostgreSQL shows the
+    token spent (the commit); the client retries with the token it holds through host B."""
+    a, b = stack.hosts
+    token = password_refresh_token(tenant, tenant.lb, tenant.users[4])
+    body = {"grant_type": "refresh_token", **tenant.creds(tenant.password_app)}
+    via_b = Http(stack, b.base, b.name)
+    host = stack.host_header["Host"]
+    statuses: Counter = Counter()
+    waits: list[float] = []
+    for _ in range(mode["lost_answers"]):
+        form = urlencode({**body, "refresh_token": token})
+        request = (
+            f"POST /{TENANT}/oauth/token HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {a.name}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(form)}\r\nConnection: close\r\n\r\n{form}"
+        )
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        start = time.monotonic()
+        with socket.create_connection((a.address, a.port), timeout=10) as sock, stack.pg_connect() as conn:
+            sock.sendall(request.encode())
+            try:
+                wait_for(
+                    "the rotation's commit",
+                    lambda digest=digest: conn.execute(
+                        "SELECT used_at IS NOT NULL FROM tokens_refreshtoken WHERE token_hash = %s", (digest,)
+                    ).fetchone()[0],
+                    timeout=10,
+                    interval=0.005,
+                )
+                committed = True
+            except RuntimeError:
+                committed = False
+        waits.append(time.monotonic() - start)  # then closed, its answer unread
+        if not committed:
+            statuses["never committed"] += 1
+            continue
+        retry = via_b.token({**body, "refresh_token": token})
+        statuses[retry.status_code] += 1
+        if retry.status_code != 200:
+            break
+        token = retry.json()["refresh_token"]
+    with stack.pg_connect() as conn:
+        revoked = conn.execute(
+            "SELECT COUNT(*) FROM tokens_refreshtoken WHERE revoked_at IS NOT NULL AND family = "
+            "(SELECT family FROM tokens_refreshtoken WHERE token_hash = %s)",
+            (hashlib.sha256(token.encode()).hexdigest(),),
+        ).fetchone()[0]
+    figures.setdefault("faults", {})["lost_answers"] = {
+        "rotations_committed_unanswered": mode["lost_answers"] - statuses["never committed"],
+        "retries_through_host_b": {str(k): v for k, v in statuses.items()},
+        "family_tokens_revoked": revoked,
+        "seconds_to_commit_max": round(max(waits), 3) if waits else None,
+    }
+    checks.check(
+        "rotation committed, answer lost: the retry within the reuse interval gets new tokens on the "
+        "other host, family intact",
+        statuses == Counter({200: mode["lost_answers"]}) and revoked == 0,
+        figures["faults"]["lost_answers"],
     )
 
 
@@ -944,7 +1064,9 @@ def schemathesis(stack: Stack, token: str, mode: dict) -> None:
         "--max-examples",
         str(mode["schemathesis"]),
         "--phases",
-        "examples,coverage,fuzzing,stateful" if mode is MODES["full"] else "examples,fuzzing",
+        # stateful: call sequences along the schema's links (management_api/openapi.py) and those
+        # schemathesis infers, e.g. POST /roles -> POST /roles/{role_id}/permissions -> DELETE
+        "examples,coverage,fuzzing,stateful" if mode is MODES["full"] else "examples,fuzzing,stateful",
         "--exclude-path-regex",
         "keys/signing/rotate|/revoke$",  # rotating and revoking in a loop is phase 2's job
         "--report",
@@ -974,6 +1096,14 @@ def schemathesis(stack: Stack, token: str, mode: dict) -> None:
     ]
     if cases:
         figures["schemathesis"]["cases"] = cases[-1]
+    for label in ("Scenarios:", "API Links:"):  # the stateful phase's
+        found = [
+            line.split(":", 1)[1].strip()
+            for line in proc.stdout.splitlines()
+            if line.strip().startswith(label)
+        ]
+        if found:
+            figures["schemathesis"]["stateful_" + label.rstrip(":").lower().replace("api ", "")] = found[-1]
     checks.check(
         "schemathesis: zero 5xx, zero schema-breaking responses",
         proc.returncode == 0,
