@@ -8,6 +8,7 @@ import json
 
 import jwt
 
+from core.prepared import PreparedQuery
 from tenants.hosts import tenant_issuer_accepted
 from tenants.keys import is_kid, load_public_key
 from tenants.models import SigningKey, Tenant
@@ -19,18 +20,26 @@ class InvalidToken(Exception):
     pass
 
 
+def _published_key_query(*, tenant_id: int, kid: str):
+    return (
+        SigningKey.objects.filter(tenant_id=tenant_id, kid=kid, state__in=SigningKey.PUBLISHED_STATES)
+        .only("kid", "alg", "state", "public_jwk")
+        .order_by()[:1]
+    )
+
+
+_PUBLISHED_KEY = PreparedQuery(SigningKey, _published_key_query, tenant_id=int, kid=str)
+
+
 def verification_key(*, tenant_id: int, kid: str) -> tuple[SigningKey, object] | None:
     """A published (next, current or previous) key of the tenant and its public key object.
 
     The row is read each time, so a revoked key stops verifying at once; the parsed key is cached by kid.
     """
-    row = (
-        SigningKey.objects.filter(tenant_id=tenant_id, kid=kid, state__in=SigningKey.PUBLISHED_STATES)
-        .only("kid", "alg", "state", "public_jwk")
-        .first()
-    )
-    if row is None:
+    found = _PUBLISHED_KEY.run(tenant_id=tenant_id, kid=kid)
+    if not found:
         return None
+    row = found[0]
     return row, load_public_key(row.kid, json.dumps(row.public_jwk, sort_keys=True))
 
 

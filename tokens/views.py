@@ -3,7 +3,7 @@
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.models import TenantUser
+from accounts.selectors import user_find
 from core.exceptions import AuthportError, InvalidRequest
 from core.http import client_ip, end_user_ip
 from tenants.selectors import tenant_get
@@ -105,11 +105,7 @@ def userinfo(request, tenant_slug: str):
         verified = userinfo_token_verify(tenant=tenant, token=token_value)
     except InvalidToken as exc:
         return bearer_error_response(status=401, error="invalid_token", description=str(exc), realm=realm)
-    user = (
-        verified.opaque.user
-        if verified.opaque
-        else (TenantUser.objects.for_tenant(tenant).filter(user_id=verified.subject).first())
-    )
+    user = verified.opaque.user if verified.opaque else user_find(tenant=tenant, user_id=verified.subject)
     if user is None or user.blocked:
         return bearer_error_response(
             status=401,
