@@ -10,6 +10,7 @@
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,8 +39,13 @@ def tenant_host_slug(domain: str) -> str | None:
     return slug
 
 
+@lru_cache(maxsize=8)
+def _hostname(url: str) -> str | None:
+    return urlsplit(url).hostname
+
+
 def _path_hosts() -> set[str]:
-    return {urlsplit(settings.PUBLIC_URL).hostname, *settings.LOCAL_HOSTS}
+    return {_hostname(settings.PUBLIC_URL), *settings.LOCAL_HOSTS}
 
 
 def host_resolve(domain: str) -> RequestHost | None:

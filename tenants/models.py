@@ -1,6 +1,7 @@
 """Tenants, the staff who administer them, and their signing keys (SPEC sections 1, 4, 6)."""
 
 import secrets
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,15 +22,21 @@ RESERVED_SLUGS = frozenset(
 USER_DATABASE = "Username-Password-Authentication"
 
 
+@lru_cache(maxsize=8)
+def _scheme_and_port(public_url: str) -> tuple[str, str]:
+    """PUBLIC_URL's scheme and `:port` suffix ("" for none or the scheme's default), parsed once."""
+    public = urlsplit(public_url)
+    default = {"http": 80, "https": 443}[public.scheme]
+    return public.scheme, "" if public.port in (None, default) else f":{public.port}"
+
+
 def public_scheme() -> str:
-    return urlsplit(settings.PUBLIC_URL).scheme
+    return _scheme_and_port(settings.PUBLIC_URL)[0]
 
 
 def public_netloc(hostname: str) -> str:
     """`hostname` with PUBLIC_URL's port, if it names one: tenant hosts and custom domains share it."""
-    public = urlsplit(settings.PUBLIC_URL)
-    default = {"http": 80, "https": 443}[public.scheme]
-    return hostname if public.port in (None, default) else f"{hostname}:{public.port}"
+    return hostname + _scheme_and_port(settings.PUBLIC_URL)[1]
 
 
 def validate_not_reserved(value: str) -> None:
