@@ -57,7 +57,9 @@ def _public_url(value: str) -> str:
     shape = "scheme, host and optional port, e.g. https://auth.example.com or http://127.0.0.1:8000"
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ImproperlyConfigured(f"PUBLIC_URL must start with http:// or https:// ({shape}); got {value!r}.")
+        raise ImproperlyConfigured(
+            f"PUBLIC_URL must start with http:// or https:// ({shape}); got {value!r}."
+        )
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError:
@@ -224,10 +226,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # the same, one client per pool
 # Brute-force counters must be seen by every worker and host (SPEC section 2.8). A process-local
 # default cache cannot share them, so they then live in a database table (made by `migrate`).
 if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
-    CACHES["attempts"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "authport_attempts"}
+    CACHES["attempts"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "authport_attempts",
+    }
 else:
     CACHES["attempts"] = CACHES["default"]
 # JWKS and discovery come from the cache, keyed on a version each change bumps (tenants/published.py).

@@ -114,9 +114,10 @@ def test_database_errors_are_counted_by_class(db):
 
 
 def test_cache_errors_are_counted(settings, tenant, password_app, end_user):
-    # given: a Redis nobody listens on; the password grant counts attempts in the cache
+    # given: a Redis nobody listens on (the backend a redis:// CACHE_URL gets); the password grant
+    # counts attempts in the cache
     dead_redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:9/0",
     }
     # Django's setting_changed handler rebuilds the cache handler; a shared cache holds the attempts too
