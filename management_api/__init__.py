@@ -17,6 +17,7 @@ from management_api.fields import (
     StrictEmailField,
     StrictIntegerField,
     StrictListField,
+    StrictNumberField,
     StrictSerializer,
     StrictURLField,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "StrictEmailField",
     "StrictIntegerField",
     "StrictListField",
+    "StrictNumberField",
     "StrictSerializer",
     "StrictURLField",
     "TenantApiView",

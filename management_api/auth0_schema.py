@@ -9,6 +9,7 @@ where the schema takes an enum or a union (any JSON value is kept).
 
 _O, _A, _B, _I, _S = "object", "array", "boolean", "integer", "string"
 
+# Less the session lifetimes, which Authport acts on (tenants.api.serializers).
 TENANT_SETTINGS = {
     "change_password": _O,
     "device_flow": _O,
@@ -21,8 +22,6 @@ TENANT_SETTINGS = {
     "support_email": _S,
     "support_url": _S,
     "allowed_logout_urls": _A,
-    "idle_session_lifetime": _I,
-    "idle_session_lifetime_in_minutes": _I,
     "ephemeral_session_lifetime": _I,
     "idle_ephemeral_session_lifetime": _I,
     "ephemeral_session_lifetime_in_minutes": _I,

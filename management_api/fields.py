@@ -1,5 +1,6 @@
 """Strict JSON input: no type coercion, JSON null means absent, unknown properties refused (Auth0)."""
 
+import math
 from collections.abc import Mapping
 
 from rest_framework import serializers
@@ -54,6 +55,20 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             raise _type_error("integer", data)
         return super().to_internal_value(data)
+
+
+class StrictNumberField(serializers.Field):
+    """A JSON number (an integer or not), kept as given; NaN and the infinities are refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise _type_error("number", data)
+        if not math.isfinite(data):
+            raise serializers.ValidationError("Expected a finite number")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class StrictListField(serializers.ListField):

@@ -48,10 +48,19 @@ def hs256_audience_warning(api: ResourceServer) -> str:
     )
 
 
+# What a staff user changes on a tenant's page; the session lifetimes in minutes, as Auth0's Dashboard.
+SETTINGS_FIELDS = (
+    "friendly_name",
+    "default_audience",
+    "session_lifetime_in_minutes",
+    "idle_session_lifetime_in_minutes",
+)
+
+
 class TenantChangeForm(forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ("friendly_name", "default_audience", "session_lifetime")
+        fields = SETTINGS_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +198,8 @@ class TenantAdmin(TenantScopedAdmin):
             "friendly_name",
             "default_audience",
             "default_audience_warning",
-            "session_lifetime",
+            "session_lifetime_in_minutes",
+            "idle_session_lifetime_in_minutes",
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -238,7 +248,7 @@ class TenantAdmin(TenantScopedAdmin):
                 messages.WARNING,
             )
             return
-        fields = self.form_values(form, ("friendly_name", "default_audience", "session_lifetime"))
+        fields = self.form_values(form, SETTINGS_FIELDS)
         tenant = tenant_update(tenant=self.fresh(obj), **fields)
         self.adopt(obj, tenant)
         if tenant.default_audience and tenant.default_audience.is_symmetric:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -20,6 +20,11 @@ RESERVED_SLUGS = frozenset(
     {"admin", "api", "static", "healthz", "readyz", "docs", "schema", "oauth", "well-known", "media", "www"}
 )
 USER_DATABASE = "Username-Password-Authentication"
+# Auth0's session lifetimes, in minutes: the defaults (168 h absolute, 72 h idle) and the largest
+# value Auth0's plans allow (365 days); at least one minute (SPEC section 5).
+DEFAULT_SESSION_LIFETIME_MINUTES = 168 * 60
+DEFAULT_IDLE_SESSION_LIFETIME_MINUTES = 72 * 60
+MAX_SESSION_LIFETIME_MINUTES = 365 * 24 * 60
 
 
 @lru_cache(maxsize=8)
@@ -69,7 +74,20 @@ class Tenant(TimeStampedModel):
         related_name="+",
         help_text="The API whose audience a token request without `audience` gets.",
     )
-    session_lifetime = models.PositiveIntegerField(default=168, help_text="SSO session lifetime, in hours.")
+    session_lifetime_in_minutes = models.PositiveIntegerField(
+        "maximum session lifetime (minutes)",
+        default=DEFAULT_SESSION_LIFETIME_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_LIFETIME_MINUTES)],
+        help_text="An SSO session ends this long after the login, even if it is used (Auth0's "
+        "session_lifetime; Dashboard: Require log in after).",
+    )
+    idle_session_lifetime_in_minutes = models.PositiveIntegerField(
+        "idle session lifetime (minutes)",
+        default=DEFAULT_IDLE_SESSION_LIFETIME_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_LIFETIME_MINUTES)],
+        help_text="An SSO session ends when unused this long (Auth0's idle_session_lifetime; "
+        "Dashboard: Inactivity timeout); never later than the maximum lifetime.",
+    )
     auth0_extra = models.JSONField(
         default=dict, blank=True, help_text="Fields of Auth0's schema kept as given, not acted on."
     )
@@ -85,7 +103,18 @@ class Tenant(TimeStampedModel):
                 condition=~Q(slug__in=sorted(RESERVED_SLUGS)), name="tenants_tenant_slug_not_reserved"
             ),
             models.CheckConstraint(
-                condition=Q(session_lifetime__gte=1), name="tenants_tenant_session_lifetime_positive"
+                condition=Q(
+                    session_lifetime_in_minutes__gte=1,
+                    session_lifetime_in_minutes__lte=MAX_SESSION_LIFETIME_MINUTES,
+                ),
+                name="tenants_tenant_session_lifetime_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    idle_session_lifetime_in_minutes__gte=1,
+                    idle_session_lifetime_in_minutes__lte=MAX_SESSION_LIFETIME_MINUTES,
+                ),
+                name="tenants_tenant_idle_session_lifetime_range",
             ),
         ]
 

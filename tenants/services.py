@@ -82,16 +82,20 @@ def tenant_update(
     tenant: Tenant,
     friendly_name=_UNSET,
     default_audience=_UNSET,
-    session_lifetime=_UNSET,
+    session_lifetime_in_minutes=_UNSET,
+    idle_session_lifetime_in_minutes=_UNSET,
     auth0_extra: dict | None = None,
 ) -> Tenant:
-    """Change tenant settings; the Default Audience must be an API of this tenant (SPEC section 5)."""
+    """Change tenant settings; the Default Audience must be an API of this tenant (SPEC section 5).
+    New session lifetimes apply to sessions from their next use (idle) or their next login (absolute)."""
     if friendly_name is not _UNSET:
         tenant.friendly_name = friendly_name
     if default_audience is not _UNSET:
         tenant.default_audience = default_audience
-    if session_lifetime is not _UNSET:
-        tenant.session_lifetime = session_lifetime
+    if session_lifetime_in_minutes is not _UNSET:
+        tenant.session_lifetime_in_minutes = session_lifetime_in_minutes
+    if idle_session_lifetime_in_minutes is not _UNSET:
+        tenant.idle_session_lifetime_in_minutes = idle_session_lifetime_in_minutes
     if auth0_extra:
         tenant.auth0_extra = auth0_extra_merge(tenant.auth0_extra, auth0_extra)
     tenant.full_clean()

@@ -109,12 +109,22 @@ class RefreshTokenAdmin(IssuedRowAdmin):
 
 @admin.register(SsoSession)
 class SsoSessionAdmin(IssuedRowAdmin):
-    list_display = ("session", "tenant", "user", "auth_time", "expires_at", "ended_at")
+    list_display = ("session", "tenant", "user", "auth_time", "last_used_at", "idle_expires_at", "ended_at")
     # A tenant filter would list every tenant: search by its slug instead (SPEC section 6, at scale).
     search_fields = ("tenant__slug", "user__email")
     list_select_related = ("tenant", "user")
     # key_hash (the cookie's SHA-256) is never searchable nor shown in full.
-    fields = ("session", "tenant", "user", "auth_time", "expires_at", "ended_at", "created_at")
+    fields = (
+        "session",
+        "tenant",
+        "user",
+        "auth_time",
+        "last_used_at",
+        "idle_expires_at",
+        "expires_at",
+        "ended_at",
+        "created_at",
+    )
     readonly_fields = fields
 
     @admin.display(description="Session key hash")

@@ -92,12 +92,16 @@ class RefreshToken(TenantOwnedModel):
 
 class SsoSession(TenantOwnedModel):
     """A user's sign-in at one tenant (Auth0's SSO session), keyed by the SHA-256 of its cookie value,
-    so every process sees it. Ends at `expires_at` (tenant.session_lifetime) or at logout."""
+    so every process sees it. Ends at logout, when unused until `idle_expires_at` (each use moves it
+    to the tenant's idle lifetime from then), or at `expires_at` (the absolute lifetime from the
+    login), whichever comes first: `idle_expires_at` is never after `expires_at`."""
 
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     user = models.ForeignKey("accounts.TenantUser", on_delete=models.CASCADE, related_name="+")
     auth_time = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField()
+    idle_expires_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # The audience of the login's first token: a silent renewal for another one says so (SPEC 7).
     first_audience = models.TextField(blank=True)

@@ -3,52 +3,91 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from management_api import StrictCharField, StrictIntegerField, StrictSerializer, auth0_schema
+from management_api import (
+    StrictCharField,
+    StrictIntegerField,
+    StrictNumberField,
+    StrictSerializer,
+    auth0_schema,
+)
 from tenants.domains import custom_domain_target
 from tenants.keys import certificate_facts
-from tenants.models import SigningKey
+from tenants.models import MAX_SESSION_LIFETIME_MINUTES, SigningKey
 
-MAX_SESSION_LIFETIME_HOURS = 8760  # Auth0's upper bound: one year
+# Auth0's session lifetimes, each in hours (a number) or in minutes (an integer).
+SESSION_LIFETIMES = ("session_lifetime", "idle_session_lifetime")
+MAX_SESSION_LIFETIME_HOURS = MAX_SESSION_LIFETIME_MINUTES // 60
+
+
+def _hours_field():
+    return StrictNumberField(required=False, help_text="Hours (a number: 1.5 is 90 minutes).")
+
+
+def _minutes_field():
+    return StrictIntegerField(min_value=1, max_value=MAX_SESSION_LIFETIME_MINUTES, required=False)
 
 
 class TenantSettingsInput(StrictSerializer):
-    """Auth0's tenant settings. The session lifetime is acted on, in hours or in minutes (one column,
-    whole hours); the other fields of Auth0's schema (`idle_session_lifetime` among them: Authport
-    has no idle timeout) are kept as given and returned."""
+    """Auth0's tenant settings. The session lifetimes are acted on (SSO sessions end when unused for
+    `idle_session_lifetime`, and at `session_lifetime` after the login), each given in hours or in
+    minutes, as Auth0 takes them: hours become minutes as the Deploy CLI converts them (rounded to the
+    minute), and both forms given must agree. The other fields of Auth0's schema are kept as given
+    and returned."""
 
     auth0_schema = auth0_schema.TENANT_SETTINGS
     friendly_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     # An API identifier of this tenant; "" or null clears the Default Audience (SPEC section 5).
     default_audience = StrictCharField(max_length=600, required=False, allow_blank=True, allow_null=True)
-    session_lifetime = StrictIntegerField(min_value=1, max_value=MAX_SESSION_LIFETIME_HOURS, required=False)
-    session_lifetime_in_minutes = StrictIntegerField(
-        min_value=60, max_value=MAX_SESSION_LIFETIME_HOURS * 60, required=False
-    )
+    session_lifetime = _hours_field()
+    session_lifetime_in_minutes = _minutes_field()
+    idle_session_lifetime = _hours_field()
+    idle_session_lifetime_in_minutes = _minutes_field()
 
     def validate(self, data):
-        minutes = data.pop("session_lifetime_in_minutes", None)
-        if minutes is None:
-            return data
-        if minutes % 60:
-            raise serializers.ValidationError(
-                {"session_lifetime_in_minutes": ["Authport keeps session lifetimes in whole hours (a multiple of 60)."]}
-            )
-        if data.get("session_lifetime", minutes // 60) != minutes // 60:
-            raise serializers.ValidationError(
-                {"session_lifetime_in_minutes": ["Disagrees with session_lifetime (hours)."]}
-            )
-        data["session_lifetime"] = minutes // 60
+        for name in SESSION_LIFETIMES:
+            hours = data.pop(name, None)
+            if hours is None:
+                continue
+            minutes, minutes_name = round(hours * 60), f"{name}_in_minutes"
+            if not 1 <= minutes <= MAX_SESSION_LIFETIME_MINUTES:
+                raise serializers.ValidationError(
+                    {name: [f"Must be between 1 minute and {MAX_SESSION_LIFETIME_HOURS} hours"]}
+                )
+            if data.get(minutes_name, minutes) != minutes:
+                raise serializers.ValidationError(
+                    {minutes_name: [f"Disagrees with {name} ({hours} hours is {minutes} minutes)"]}
+                )
+            data[minutes_name] = minutes
         return data
 
 
+def minutes_as_hours(minutes: int) -> int | float:
+    """Auth0 answers lifetimes in hours, a number: whole hours as an integer, 90 minutes as 1.5."""
+    return minutes // 60 if minutes % 60 == 0 else minutes / 60
+
+
 class TenantSettingsOutput(serializers.Serializer):
+    """Auth0's tenant settings; each session lifetime in hours and in minutes (what the Deploy CLI
+    exports either way re-imports)."""
+
     friendly_name = serializers.CharField()
     default_audience = serializers.SerializerMethodField()
-    session_lifetime = serializers.IntegerField(help_text="Hours.")
+    session_lifetime = serializers.SerializerMethodField()
+    session_lifetime_in_minutes = serializers.IntegerField()
+    idle_session_lifetime = serializers.SerializerMethodField()
+    idle_session_lifetime_in_minutes = serializers.IntegerField()
 
     def get_default_audience(self, tenant) -> str:
         """The API identifier, or "" when none is set (as Auth0 answers)."""
         return tenant.default_audience.identifier if tenant.default_audience_id else ""
+
+    def get_session_lifetime(self, tenant) -> float:
+        """Hours."""
+        return minutes_as_hours(tenant.session_lifetime_in_minutes)
+
+    def get_idle_session_lifetime(self, tenant) -> float:
+        """Hours."""
+        return minutes_as_hours(tenant.idle_session_lifetime_in_minutes)
 
     def to_representation(self, tenant) -> dict:
         return {**tenant.auth0_extra, **super().to_representation(tenant)}

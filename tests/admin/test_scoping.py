@@ -9,6 +9,8 @@ from tenants.models import SigningKey, Tenant
 from tests.admin.changelist import messages_of
 from tests.factories import make_api
 
+LIFETIMES = {"session_lifetime_in_minutes": "10080", "idle_session_lifetime_in_minutes": "4320"}
+
 SCOPED_CHANGELISTS = [
     pytest.param("/admin/apis/resourceserver/", ResourceServer, id="apis"),
     pytest.param("/admin/clients/client/", Client, id="clients"),
@@ -82,7 +84,8 @@ def test_staff_cannot_change_another_tenant_by_posting_to_its_url(staff_client, 
         f"/admin/tenants/tenant/{other_tenant.pk}/change/",
         {
             "friendly_name": "Pwned",
-            "session_lifetime": "1",
+            "session_lifetime_in_minutes": "1",
+            "idle_session_lifetime_in_minutes": "1",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
         },
@@ -91,7 +94,7 @@ def test_staff_cannot_change_another_tenant_by_posting_to_its_url(staff_client, 
     assert resp.status_code == 302
     other_tenant.refresh_from_db()
     assert other_tenant.friendly_name == "Other"
-    assert other_tenant.session_lifetime == 168
+    assert other_tenant.session_lifetime_in_minutes == 10080
 
 
 def test_staff_cannot_change_or_delete_another_tenants_api(staff_client, other_tenant):
@@ -112,7 +115,7 @@ def test_staff_cannot_pick_another_tenants_api_as_default_audience(staff_client,
     # when
     resp = staff_client.post(
         f"/admin/tenants/tenant/{tenant.pk}/change/",
-        {"friendly_name": "Acme", "default_audience": str(foreign_api.pk), "session_lifetime": "168"},
+        {"friendly_name": "Acme", "default_audience": str(foreign_api.pk), **LIFETIMES},
     )
     # then
     assert resp.status_code == 200

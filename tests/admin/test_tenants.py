@@ -12,7 +12,8 @@ def _change_body(tenant, **overrides) -> dict:
     return {
         "friendly_name": tenant.friendly_name,
         "default_audience": "",
-        "session_lifetime": "168",
+        "session_lifetime_in_minutes": "10080",
+        "idle_session_lifetime_in_minutes": "4320",
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
         **overrides,
@@ -107,9 +108,18 @@ def test_staff_changes_their_tenants_settings(staff_client, tenant):
     # when
     resp = staff_client.post(
         f"/admin/tenants/tenant/{tenant.pk}/change/",
-        {"friendly_name": "Acme Corp", "default_audience": "", "session_lifetime": "24"},
+        {
+            "friendly_name": "Acme Corp",
+            "default_audience": "",
+            "session_lifetime_in_minutes": "1440",
+            "idle_session_lifetime_in_minutes": "90",
+        },
     )
     # then
     assert resp.status_code == 302
     tenant.refresh_from_db()
-    assert (tenant.friendly_name, tenant.session_lifetime) == ("Acme Corp", 24)
+    assert (
+        tenant.friendly_name,
+        tenant.session_lifetime_in_minutes,
+        tenant.idle_session_lifetime_in_minutes,
+    ) == ("Acme Corp", 1440, 90)

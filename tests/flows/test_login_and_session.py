@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from django.test import Client as BrowserClient
 from django.utils import timezone
 
 from accounts.services import user_update
+from tenants.services import tenant_update
 from tests import factories
 from tests.flows.conftest import SPA_CALLBACK, parse_form, redirect_base, redirect_params
 from tokens.models import AuthorizationCode, SsoSession
@@ -50,10 +52,13 @@ def test_login_issues_a_code_and_starts_a_session(authorize, submit_login, end_u
     assert cookie["path"] == "/acme/"
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
-    assert cookie["max-age"] == tenant.session_lifetime * 3600
+    # Auth0's defaults: the browser keeps the cookie for the idle lifetime (72 h), renewed at each use
+    assert cookie["max-age"] == 72 * 3600
     session = SsoSession.objects.get()
     assert session.user == end_user
-    assert session.expires_at - session.auth_time == dt.timedelta(hours=tenant.session_lifetime)
+    assert session.expires_at - session.auth_time == dt.timedelta(hours=168)
+    assert session.idle_expires_at - session.last_used_at == dt.timedelta(hours=72)
+    assert session.last_used_at == session.auth_time
 
 
 def test_login_without_csrf_token_is_refused(client, authorize, end_user):
@@ -134,6 +139,60 @@ def test_expired_session_is_not_used(signed_in, authorize):
     signed_in()
     SsoSession.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert redirect_params(authorize(prompt="none")[0])["error"] == "login_required"
+
+
+def _elapse(minutes: float) -> None:
+    """Time passes for the stored sessions (the suite moves time by moving stored instants back)."""
+    delta = dt.timedelta(minutes=minutes)
+    SsoSession.objects.update(
+        auth_time=F("auth_time") - delta,
+        expires_at=F("expires_at") - delta,
+        last_used_at=F("last_used_at") - delta,
+        idle_expires_at=F("idle_expires_at") - delta,
+    )
+
+
+@pytest.fixture
+def short_sessions(tenant):
+    """Sessions that end when unused for 30 minutes, and two hours after the login in any case."""
+    return tenant_update(tenant=tenant, session_lifetime_in_minutes=120, idle_session_lifetime_in_minutes=30)
+
+
+def test_session_unused_for_the_idle_lifetime_ends(short_sessions, signed_in, authorize):
+    # given: signed in 31 minutes ago, unused since
+    signed_in()
+    _elapse(31)
+    # when
+    silent, _ = authorize(prompt="none")
+    interactive, _ = authorize()
+    # then
+    assert redirect_params(silent)["error"] == "login_required"
+    assert interactive.status_code == 200  # the login form
+    assert parse_form(interactive.content.decode()).action == "/acme/login"
+
+
+def test_each_use_keeps_the_session_alive_until_its_absolute_lifetime(
+    short_sessions, signed_in, authorize, client
+):
+    # given
+    signed_in()
+    login_cookie = client.cookies[COOKIE_NAME].value
+    # when / then: used every 25 minutes (silently, or at an interactive /authorize), it lives on
+    for minute, prompt in ((25, "none"), (50, None), (75, "none"), (100, "none")):
+        _elapse(25)
+        resp, _ = authorize(prompt=prompt, state=f"at-{minute}")
+        assert set(redirect_params(resp)) == {"code", "state"}, (minute, resp.status_code)
+        session = SsoSession.objects.get()
+        assert timezone.now() - session.last_used_at < dt.timedelta(seconds=5)
+        # the cookie is renewed with it: the idle lifetime, or what is left of the absolute one
+        remaining = (session.expires_at - timezone.now()).total_seconds()
+        assert resp.cookies[COOKIE_NAME]["max-age"] == min(30 * 60, round(remaining))
+        assert resp.cookies[COOKIE_NAME].value == login_cookie  # the same session, renewed
+    assert resp.cookies[COOKIE_NAME]["max-age"] == 20 * 60  # at minute 100: 20 minutes left
+    # ... but never past two hours from the login, however recently it was used
+    _elapse(21)
+    assert redirect_params(authorize(prompt="none")[0])["error"] == "login_required"
+    assert AuthorizationCode.objects.count() == 5  # the login's and the four uses'
 
 
 def test_blocked_user_loses_the_session(signed_in, authorize, end_user):

@@ -29,21 +29,9 @@ def test_tenant_settings_keep_auth0_fields(mgmt, tenant):
     assert got == {**got, **body, "support_email": "ops@acme.test"}
 
 
-def test_session_lifetime_in_minutes_is_the_hours_column(mgmt, tenant):
-    response = mgmt("PATCH", "tenants/settings", {"session_lifetime_in_minutes": 4320})
-
-    assert response.status_code == 200, response.content
-    assert response.json()["session_lifetime"] == 72
-    assert "session_lifetime_in_minutes" not in response.json()
-    assert Tenant.objects.get(pk=tenant.pk).session_lifetime == 72
-
-
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        pytest.param(
-            {"session_lifetime_in_minutes": 90}, "session_lifetime_in_minutes", id="not-whole-hours"
-        ),
         pytest.param(
             {"session_lifetime": 1, "session_lifetime_in_minutes": 120},
             "session_lifetime_in_minutes",
@@ -59,7 +47,7 @@ def test_bad_auth0_settings_are_400_and_change_nothing(mgmt, tenant, body, field
     error = assert_error(response, 400, "invalid_body")
     assert field in error["message"], error
     unchanged = Tenant.objects.get(pk=tenant.pk)
-    assert (unchanged.session_lifetime, unchanged.auth0_extra) == (168, {})
+    assert (unchanged.session_lifetime_in_minutes, unchanged.auth0_extra) == (10080, {})
 
 
 AUTH0_CLIENT_FIELDS = {

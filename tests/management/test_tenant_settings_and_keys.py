@@ -17,7 +17,14 @@ def test_settings_answer_auth0_fields(mgmt):
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"friendly_name": "Acme", "default_audience": "", "session_lifetime": 168}
+    assert response.json() == {
+        "friendly_name": "Acme",
+        "default_audience": "",
+        "session_lifetime": 168,  # Auth0's defaults: 168 hours absolute, 72 hours idle
+        "session_lifetime_in_minutes": 10080,
+        "idle_session_lifetime": 72,
+        "idle_session_lifetime_in_minutes": 4320,
+    }
 
 
 def test_default_audience_applies_to_token_requests_without_audience(mgmt, tenant, rs256_api, m2m_app):
@@ -62,6 +69,9 @@ def test_patch_without_default_audience_keeps_it(mgmt, tenant, rs256_api):
         "friendly_name": "Acme Corp",
         "default_audience": rs256_api.identifier,
         "session_lifetime": 24,
+        "session_lifetime_in_minutes": 1440,
+        "idle_session_lifetime": 72,
+        "idle_session_lifetime_in_minutes": 4320,
     }
 
 
@@ -94,9 +104,13 @@ def test_bad_settings_are_400_and_change_nothing(mgmt, tenant, other_tenant, rs2
     error = assert_error(response, 400, "invalid_body")
     assert f"property {field}" in error["message"] or f"not allowed: {field}" in error["message"], error
     unchanged = Tenant.objects.get(pk=tenant.pk)
-    assert (unchanged.default_audience_id, unchanged.session_lifetime, unchanged.friendly_name) == (
+    assert (
+        unchanged.default_audience_id,
+        unchanged.session_lifetime_in_minutes,
+        unchanged.friendly_name,
+    ) == (
         None,
-        168,
+        10080,
         "Acme",
     )
 

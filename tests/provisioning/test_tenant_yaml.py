@@ -30,7 +30,8 @@ def snapshot(tenant) -> dict:
     return {
         "tenant": (
             tenant.friendly_name,
-            tenant.session_lifetime,
+            tenant.session_lifetime_in_minutes,
+            tenant.idle_session_lifetime_in_minutes,
             tenant.default_audience_id,
             tenant.auth0_extra,
         ),
@@ -110,7 +111,7 @@ def test_auth0_export_imports_then_nothing_to_change(tenant):
     assert again.strip() == "Nothing to change."
     assert snapshot(tenant) == imported
     tenant = Tenant.objects.get(pk=tenant.pk)
-    assert tenant.session_lifetime == 72
+    assert (tenant.session_lifetime_in_minutes, tenant.idle_session_lifetime_in_minutes) == (4320, 1440)
     assert tenant.default_audience.identifier == "https://orders.example.com/"
     assert tenant.auth0_extra["flags"]["revoke_refresh_token_grant"] is False
     spa = Client.objects.get(tenant=tenant, name="Storefront")
@@ -190,8 +191,13 @@ def test_delete_with_an_empty_api_section_keeps_the_system_api(configured, tmp_p
         ),
         pytest.param(
             {"clients": [{"name": "Z"}], "tenant": {"session_lifetime": "24"}},
-            'tenant[0] "acme": session_lifetime: Expected type integer',
+            'tenant[0] "acme": session_lifetime: Expected type number but found type string',
             id="bad-tenant-setting",
+        ),
+        pytest.param(
+            {"tenant": {"idle_session_lifetime": 2, "idle_session_lifetime_in_minutes": 90}},
+            'tenant[0] "acme": idle_session_lifetime_in_minutes: Disagrees with idle_session_lifetime',
+            id="disagreeing-lifetimes",
         ),
         pytest.param({"clients": {"name": "Z"}}, "clients: expected a list", id="wrong-shape"),
         pytest.param(
@@ -224,3 +230,51 @@ def test_malformed_yaml_is_one_line(tenant, tmp_path):
 
     assert "not valid YAML" in str(refused.value)
     assert "\n" not in str(refused.value)
+
+
+def test_session_lifetimes_round_trip_in_minutes(tenant, other_tenant, tmp_path):
+    # given: lifetimes that are no whole number of hours
+    tenant_update(tenant=tenant, session_lifetime_in_minutes=90, idle_session_lifetime_in_minutes=45)
+
+    # when
+    run("export_tenant", "acme", "--out", str(tmp_path))
+    out, _ = run("import_tenant", "other", str(tmp_path))
+    again, _ = run("import_tenant", "other", str(tmp_path))
+
+    # then: the file says both forms, as the Management API answers them
+    exported = yaml.safe_load((tmp_path / "tenant.yaml").read_text())["tenant"]
+    assert {k: v for k, v in exported.items() if "session_lifetime" in k} == {
+        "session_lifetime": 1.5,
+        "session_lifetime_in_minutes": 90,
+        "idle_session_lifetime": 0.75,
+        "idle_session_lifetime_in_minutes": 45,
+    }
+    assert "update tenant other" in out
+    assert again.strip() == "Nothing to change."
+    other = Tenant.objects.get(pk=other_tenant.pk)
+    assert (other.session_lifetime_in_minutes, other.idle_session_lifetime_in_minutes) == (90, 45)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        pytest.param({"session_lifetime": 1.5, "idle_session_lifetime": 0.5}, id="hours-as-auth0-answers"),
+        pytest.param(
+            {"session_lifetime_in_minutes": 90, "idle_session_lifetime_in_minutes": 30}, id="minutes"
+        ),
+    ],
+)
+def test_a_deploy_cli_tenant_section_sets_the_lifetimes(tenant, tmp_path, settings):
+    # given: what `a0deploy export` writes (Auth0's answer as it came), or what it sends Auth0
+    path = tmp_path / "tenant.yaml"
+    path.write_text(yaml.safe_dump({"tenant": {"friendly_name": "Acme", **settings}}))
+
+    # when
+    run("import_tenant", "acme", str(path))
+    again, _ = run("import_tenant", "acme", str(path))
+
+    # then
+    stored = Tenant.objects.get(pk=tenant.pk)
+    assert (stored.session_lifetime_in_minutes, stored.idle_session_lifetime_in_minutes) == (90, 30)
+    assert stored.auth0_extra == {}
+    assert again.strip() == "Nothing to change."

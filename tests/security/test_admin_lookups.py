@@ -58,7 +58,13 @@ def _issued(tenant, user, client):
             family_expires_at=later,
         ),
         "session": SsoSession.objects.create(
-            tenant=tenant, user=user, key_hash=sha256_hex("cookie-x"), auth_time=now, expires_at=later
+            tenant=tenant,
+            user=user,
+            key_hash=sha256_hex("cookie-x"),
+            auth_time=now,
+            expires_at=later,
+            last_used_at=now,
+            idle_expires_at=later,
         ),
     }
 

@@ -82,3 +82,15 @@ def test_expired_rows_go_but_codes_and_families_are_kept_for_reuse_detection(pas
     AuthorizationCode.objects.update(expires_at=past - dt.timedelta(days=1))
     call_command("clear_expired_tokens", stdout=StringIO())
     assert _counts() == dict.fromkeys(_counts(), 0)
+
+
+def test_sessions_unused_past_their_idle_lifetime_go(password_app, end_user):
+    # given: two sessions within their absolute lifetime, one unused past its idle lifetime
+    tenant = password_app.client.tenant
+    idle, _ = sso_session_start(tenant=tenant, user=end_user)
+    live, _ = sso_session_start(tenant=tenant, user=end_user)
+    SsoSession.objects.filter(pk=idle.pk).update(idle_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    # when
+    call_command("clear_expired_tokens", stdout=StringIO())
+    # then
+    assert list(SsoSession.objects.values_list("pk", flat=True)) == [live.pk]

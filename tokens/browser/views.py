@@ -20,7 +20,13 @@ from tokens.browser.events import authorize_event_record, login_failure_record, 
 from tokens.browser.responses import authorize_error, authorize_respond, error_page, page
 from tokens.errors import AuthorizePageError, LoginRequired
 from tokens.params import params_from_querydict
-from tokens.storage.sso import sso_cookie_set, sso_session_end, sso_session_get, sso_session_start
+from tokens.storage.sso import (
+    sso_cookie_set,
+    sso_session_end,
+    sso_session_get,
+    sso_session_start,
+    sso_session_use,
+)
 
 LOGIN_FIELDS = ("email", "password", "csrfmiddlewaretoken")
 
@@ -91,7 +97,7 @@ def authorize(request, tenant_slug: str):
     session = sso_session_get(request=request, tenant=tenant)
     if session is not None and not session.user.blocked:
         if session_satisfies(request=auth_request, auth_time=session.auth_time):
-            return _finish(
+            response = _finish(
                 request,
                 auth_request,
                 user=session.user,
@@ -99,6 +105,8 @@ def authorize(request, tenant_slug: str):
                 silent=silent,
                 first_audience=session.first_audience,
             )
+            sso_session_use(request=request, response=response, tenant=tenant, session=session)
+            return response
     if silent:
         error = LoginRequired("Login required")
         authorize_event_record(
@@ -155,7 +163,7 @@ def login(request, tenant_slug: str):
     )
     response = _finish(request, auth_request, user=user, auth_time=session.auth_time)
     sso_session_end(request=request, response=response, tenant=tenant)  # a new login replaces the old
-    sso_cookie_set(response=response, tenant=tenant, value=cookie_value)
+    sso_cookie_set(response=response, tenant=tenant, value=cookie_value, session=session)
     return response
 
 

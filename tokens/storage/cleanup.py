@@ -4,6 +4,7 @@ and log events past their retention (LOG_RETENTION_DAYS, SPEC section 9)."""
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from logs.services import log_events_prune
@@ -25,6 +26,8 @@ def expired_tokens_delete(*, now: dt.datetime | None = None) -> dict[str, int]:
             expires_at__lte=now - CODE_RETENTION
         ).delete()[0],
         "refresh_tokens": RefreshToken.objects.filter(family_expires_at__lte=now).delete()[0],
-        "sso_sessions": SsoSession.objects.filter(expires_at__lte=now).delete()[0],
+        "sso_sessions": SsoSession.objects.filter(
+            Q(expires_at__lte=now) | Q(idle_expires_at__lte=now)  # past its absolute or idle lifetime
+        ).delete()[0],
         "log_events": log_events_prune(now=now),
     }
