@@ -66,6 +66,22 @@ class ClientForm(forms.ModelForm):
         model = Client
         fields = ("tenant", *CLIENT_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kept = self.instance.unsupported_grant_types if self.instance.pk else []
+        if kept and "grant_types" in self.fields:
+            self.fields["grant_types"].help_text = (
+                f"Also listed, and kept as they are: {', '.join(kept)} (Auth0 grant types Authport does not "
+                "support; never granted)."
+            )
+
+    def clean_grant_types(self):
+        """The boxes ticked, and the Auth0-only grant types the application already lists (an import
+        kept them; the form has no box for them, and saving it must not drop them)."""
+        chosen = self.cleaned_data["grant_types"]
+        kept = self.instance.unsupported_grant_types if self.instance.pk else []
+        return [*chosen, *(g for g in kept if g not in chosen)]
+
 
 def remember_secret(request, client: Client, secret: str) -> None:
     """Keep a new secret for the one page that shows it (the session holds it until then)."""

@@ -13,6 +13,24 @@ from core.models import TenantOwnedModel
 CLIENT_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 PASSWORD_REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"
 SECRET_HASH_PURPOSE = "client_secret"
+# Auth0's grant types that Authport does not implement (Auth0's application-grant-types docs and
+# its Management API's `grant_types`): an application may list them, as an Auth0 export does; they
+# are kept and returned, and never granted (the token endpoint answers unsupported_grant_type).
+AUTH0_ONLY_GRANT_TYPES = (
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:openid:params:grant-type:ciba",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
+    "http://auth0.com/oauth/grant-type/mfa-oob",
+    "http://auth0.com/oauth/grant-type/mfa-otp",
+    "http://auth0.com/oauth/grant-type/mfa-recovery-code",
+    "http://auth0.com/oauth/grant-type/passwordless/otp",
+    "http://auth0.com/oauth/legacy/grant-type/ro",
+    "http://auth0.com/oauth/legacy/grant-type/ro/jwt-bearer",
+    "http://auth0.com/oauth/legacy/grant-type/delegation/refresh_token",
+    "http://auth0.com/oauth/legacy/grant-type/delegation/id_token",
+    "http://auth0.com/oauth/legacy/grant-type/access_token",
+)
 
 
 def new_client_id() -> str:
@@ -51,10 +69,11 @@ def validate_origins(value) -> None:
 def validate_grant_types(value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError("grant_types must be a list of grant type names.")
-    unknown = [g for g in value if g not in Client.GrantType.values]
+    unknown = [g for g in value if g not in Client.GrantType.values and g not in AUTH0_ONLY_GRANT_TYPES]
     if unknown:
         raise ValidationError(
-            f"Unknown grant type(s): {', '.join(unknown)}. Allowed: {', '.join(Client.GrantType.values)}."
+            f"Unknown grant type(s): {', '.join(unknown)}. Allowed: {', '.join(Client.GrantType.values)} "
+            "(and Auth0's other grant types, kept but not acted on)."
         )
 
 
@@ -148,6 +167,11 @@ class Client(TenantOwnedModel):
 
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in (self.grant_types or [])
+
+    @property
+    def unsupported_grant_types(self) -> list[str]:
+        """The Auth0 grant types it lists that Authport never grants (kept as given)."""
+        return [g for g in self.grant_types or [] if g not in self.GrantType.values]
 
 
 def validate_scope_list(value) -> None:

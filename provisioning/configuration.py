@@ -35,7 +35,7 @@ from clients.api.serializers import (
     ClientUpdateInput,
     client_fields,
 )
-from clients.models import Client, ClientGrant
+from clients.models import AUTH0_ONLY_GRANT_TYPES, Client, ClientGrant
 from clients.selectors import client_grants_list, clients_list
 from clients.services import (
     client_create,
@@ -339,11 +339,27 @@ class _Importer:
                 continue
             self.once("clients", i, label, name, seen)
             self.entry("clients", i, label, lambda entry=entry, current=current: self._client(entry, current))
+            self._client_warnings(i, label, entry)
         if self.delete and "clients" in self.data:
             for client in _exported_clients(self.tenant):
                 if client.name not in seen:
                     client_delete(client=client)
                     self.result.changes.append(("delete", "clients", client.name))
+
+    def _client_warnings(self, index: int, label: str, entry: dict) -> None:
+        """What an Auth0 export may say that Authport keeps without acting on it, named per client."""
+        unsupported = [g for g in entry.get("grant_types") or [] if g in AUTH0_ONLY_GRANT_TYPES]
+        if unsupported:
+            self.warn(
+                f'clients[{index}] "{label}": grant types Authport does not support are kept but never '
+                f"granted: {', '.join(unsupported)}."
+            )
+        methods = entry.get("client_authentication_methods")
+        if isinstance(methods, dict) and methods:
+            self.warn(
+                f'clients[{index}] "{label}": client_authentication_methods ({", ".join(sorted(methods))}) '
+                "is kept but not acted on: the application authenticates with a client secret instead."
+            )
 
     def _client(self, entry: dict, current: Client | None) -> None:
         if current is None:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from clients.models import MAX_REFRESH_TOKEN_LEEWAY, MAX_URL_LENGTH, Client
+from clients.models import AUTH0_ONLY_GRANT_TYPES, MAX_REFRESH_TOKEN_LEEWAY, MAX_URL_LENGTH, Client
 from management_api import (
     StrictBooleanField,
     StrictCharField,
@@ -12,6 +12,8 @@ from management_api import (
     StrictSerializer,
     auth0_schema,
 )
+
+GRANT_TYPE_CHOICES = [*Client.GrantType.values, *AUTH0_ONLY_GRANT_TYPES]
 
 
 class JwtConfigurationInput(StrictSerializer):
@@ -42,7 +44,8 @@ class ClientUpdateInput(StrictSerializer):
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     app_type = StrictChoiceField(Client.AppType.choices, required=False)
     is_first_party = StrictBooleanField(required=False)
-    grant_types = StrictListField(child=StrictChoiceField(Client.GrantType.choices), required=False)
+    # Every Auth0 grant type: the ones Authport does not implement are kept and returned, never granted.
+    grant_types = StrictListField(child=StrictChoiceField(GRANT_TYPE_CHOICES), required=False)
     callbacks = _urls()
     allowed_origins = _urls()
     web_origins = _urls()

@@ -108,6 +108,10 @@ def test_auth0_export_imports_then_nothing_to_change(tenant):
     # then
     assert "warning: Skipped sections Authport does not have: actions, attackProtection, branding" in err
     assert "grants on the system API are never imported" in err
+    assert (
+        'clients[0] "Storefront": grant types Authport does not support are kept but never granted: '
+        "http://auth0.com/oauth/grant-type/mfa-oob, http://auth0.com/oauth/grant-type/mfa-otp." in err
+    )
     assert again.strip() == "Nothing to change."
     assert snapshot(tenant) == imported
     tenant = Tenant.objects.get(pk=tenant.pk)
