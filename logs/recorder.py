@@ -159,6 +159,11 @@ class _Writer:
 _writer = _Writer()
 
 
+def log_event_unrecorded() -> str:
+    """The id an event would have had, for an answer whose event is not recorded (LOG_EVENTS_ENABLED off)."""
+    return new_log_id(timezone.now())
+
+
 def log_events_flush(timeout: float = 5.0) -> bool:
     return True if settings.LOG_EVENTS_SYNC else _writer.flush(timeout)
 
