@@ -89,11 +89,11 @@ def _description(api: ResourceServer, name: str) -> str:
 
 
 def role_permissions_list(*, role: Role) -> list[PermissionEntry]:
-    rows = Permission.objects.filter(role=role).select_related("resource_server").order_by("pk")
+    rows = Permission.objects.filter(role=role).select_related("resource_server__tenant").order_by("pk")
     return [
         PermissionEntry(
             permission_name=p.permission_name,
-            resource_server_identifier=p.resource_server.identifier,
+            resource_server_identifier=p.resource_server.audience,
             resource_server_name=p.resource_server.name,
             description=_description(p.resource_server, p.permission_name),
         )
@@ -105,7 +105,7 @@ def user_permissions_list(*, user: TenantUser) -> list[PermissionEntry]:
     """The user's permissions, direct and through roles, each once with all its sources."""
     rows = (
         Permission.objects.filter(Q(user=user) | Q(role__users=user))
-        .select_related("resource_server", "role")
+        .select_related("resource_server__tenant", "role")
         .order_by("pk")
         .distinct()
     )
@@ -115,7 +115,7 @@ def user_permissions_list(*, user: TenantUser) -> list[PermissionEntry]:
             (p.resource_server_id, p.permission_name),
             {
                 "permission_name": p.permission_name,
-                "resource_server_identifier": p.resource_server.identifier,
+                "resource_server_identifier": p.resource_server.audience,
                 "resource_server_name": p.resource_server.name,
                 "description": _description(p.resource_server, p.permission_name),
                 "sources": [],

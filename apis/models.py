@@ -223,6 +223,14 @@ class ResourceServer(TenantOwnedModel):
         raise ValidationError({"identifier": ValidationError(refusal, code="reserved")})
 
     @property
+    def audience(self) -> str:
+        """The identifier as tokens carry it and the Management API and exports show it. The system
+        API's is always the tenant's canonical management audience: one made before TENANT_DOMAIN was
+        set is stored under the path-based one, which stays an alias of it (SPEC section 1). Derived
+        rather than rewritten, so it follows TENANT_DOMAIN and PUBLIC_URL whenever they change."""
+        return self.tenant.management_audience if self.is_system else self.identifier
+
+    @property
     def is_symmetric(self) -> bool:
         return self.signing_alg == self.SigningAlg.HS256
 

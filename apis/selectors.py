@@ -12,10 +12,16 @@ from tenants.models import Tenant
 
 
 def resource_server_get(*, tenant: Tenant, id_or_identifier: str) -> ResourceServer:
-    """By Auth0 `id` or by identifier, within the tenant only (another tenant's API is a 404)."""
+    """By Auth0 `id` or by identifier, within the tenant only (another tenant's API is a 404); the
+    management audience and its path-based alias name the system API."""
+    by_identifier = (
+        Q(is_system=True)
+        if id_or_identifier in tenant.management_audience_aliases
+        else Q(identifier=id_or_identifier)
+    )
     api = (
         ResourceServer.objects.for_tenant(tenant)
-        .filter(Q(public_id=id_or_identifier) | Q(identifier=id_or_identifier))
+        .filter(Q(public_id=id_or_identifier) | by_identifier)
         .first()
     )
     if api is None:

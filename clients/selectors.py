@@ -18,9 +18,16 @@ def client_get(*, tenant: Tenant, client_id: str) -> Client:
 
 
 def client_grants_list(*, tenant: Tenant, audience: str | None = None, client_id: str | None = None):
-    """The tenant's client grants in creation order, filtered as Auth0's list is (audience, client_id)."""
-    grants = ClientGrant.objects.for_tenant(tenant).select_related("client", "resource_server").order_by("pk")
-    if audience is not None:
+    """The tenant's client grants in creation order, filtered as Auth0's list is (audience, client_id;
+    the management audience and its path-based alias name the system API)."""
+    grants = (
+        ClientGrant.objects.for_tenant(tenant)
+        .select_related("client", "resource_server__tenant")  # the system API's audience is the tenant's
+        .order_by("pk")
+    )
+    if audience is not None and audience in tenant.management_audience_aliases:
+        grants = grants.filter(resource_server__is_system=True)
+    elif audience is not None:
         grants = grants.filter(resource_server__identifier=audience)
     if client_id is not None:
         grants = grants.filter(client__client_id=client_id)
@@ -30,7 +37,7 @@ def client_grants_list(*, tenant: Tenant, audience: str | None = None, client_id
 def client_grant_get(*, tenant: Tenant, grant_id: str) -> ClientGrant:
     grant = (
         ClientGrant.objects.for_tenant(tenant)
-        .select_related("client", "resource_server")
+        .select_related("client", "resource_server__tenant")
         .filter(public_id=grant_id)
         .first()
     )

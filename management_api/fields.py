@@ -57,7 +57,7 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictNumberField(serializers.Field):
+class StrictNumberField(serializers.FloatField):
     """A JSON number (an integer or not), kept as given; NaN and the infinities are refused."""
 
     def to_internal_value(self, data):

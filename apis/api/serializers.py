@@ -52,7 +52,7 @@ class ResourceServerOutput(serializers.Serializer):
 
     id = serializers.CharField(source="public_id")
     name = serializers.CharField()
-    identifier = serializers.CharField()
+    identifier = serializers.CharField(source="audience")
     is_system = serializers.BooleanField()
     signing_alg = serializers.ChoiceField(ResourceServer.SigningAlg.choices)
     signing_secret = serializers.CharField(required=False)

@@ -154,7 +154,7 @@ class ClientGrantUpdateInput(StrictSerializer):
 class ClientGrantOutput(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     client_id = serializers.CharField(source="client.client_id")
-    audience = serializers.CharField(source="resource_server.identifier")
+    audience = serializers.CharField(source="resource_server.audience")
     scope = serializers.ListField(child=serializers.CharField())
 
     def to_representation(self, grant) -> dict:
