@@ -28,6 +28,13 @@ from django.db import connections, models, router
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
+def _cursor(connection):
+    """A cursor whose statements the database prepares once per connection where the backend offers
+    one (core/postgresql), else an ordinary cursor: these statements are fixed, only values change."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
 def _inline_constants(sql: str, slots: list[tuple[str, object]]) -> tuple[str, list[tuple[str, object]]]:
     """Write plain-word and integer constants into the SQL; keep the rest as parameters."""
     pieces = re.split(r"(%%|%s)", sql)
@@ -117,7 +124,7 @@ class PreparedQuery:
         plan = self._plans.get(alias) or self._compile(alias)
         params = [values[name] if kind == "value" else name for kind, name in plan.slots]
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found = []
@@ -166,7 +173,7 @@ class PreparedSelect:
         alias = router.db_for_read(self.model)
         sql, converters = self._plans.get(alias) or self._plan(alias)
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

@@ -49,3 +49,26 @@ def test_a_value_missing_from_the_sql_is_refused(db):
     # when / then
     with pytest.raises(ValueError, match="every value must appear"):
         query.run(tenant_id=1, unused="y")
+
+
+def test_postgresql_plans_the_token_statement_once_per_connection(client, tenant, m2m_app, rs256_api):
+    # given: PostgreSQL, where planning the token endpoint's five-table join cost more than running it
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
+
+    # when: the same request, again and again, on this connection
+    answers = [client.post(f"/{tenant.slug}/oauth/token", body).status_code for _ in range(8)]
+
+    # then: one prepared statement served every run, and PostgreSQL settled on its generic plan
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT c."id"%FROM "clients_client" c%'],
+        )
+        (plans,) = cursor.fetchall()
+    assert answers == [200] * 8
+    assert sum(plans) >= 8
+    assert plans[0] >= 1  # generic: planned no more
