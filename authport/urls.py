@@ -8,6 +8,7 @@ from core.health import healthz, readyz
 admin.site.login_form = AdminLoginForm  # brute-force protection, as for end users
 # Uncaught errors in the protocol's own shape; a database that is down is a 503 (core/unavailable.py).
 handler500 = "core.unavailable.server_error"
+handler404 = "core.unavailable.not_found"  # JSON: the paths here are APIs (the admin keeps its page)
 
 SCHEMA_SETTINGS = {
     "POSTPROCESSING_HOOKS": [

@@ -20,6 +20,7 @@ from http import HTTPStatus
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from core.exceptions import TemporarilyUnavailable
@@ -84,4 +85,20 @@ def server_error(request, *args, **kwargs):
     response["Cache-Control"] = "no-store"
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def not_found(request, exception=None):
+    """handler404 (authport/urls.py): no such endpoint, in the path's protocol; the admin keeps
+    Django's page. A mistyped API URL (a trailing slash, a wrong tenant path) gets JSON it can read."""
+    wire = _wire_format(request.path_info)
+    if request.path_info.startswith("/admin/"):
+        return django_page_not_found(request, exception)
+    description = f"No endpoint at {request.path[:200]}."
+    if wire == "auth0":
+        body = {"statusCode": 404, "error": "Not Found", "message": description, "errorCode": "not_found"}
+    else:
+        body = {"error": "not_found", "error_description": description}
+    response = JsonResponse(body, status=404)
+    response["Cache-Control"] = "no-store"
     return response

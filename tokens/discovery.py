@@ -1,10 +1,11 @@
 """Published metadata: the JWK Set (RFC 7517) and OIDC Discovery / RFC 8414 metadata."""
 
 import json
+from functools import wraps
 
 from django.http import HttpResponse, HttpResponseNotModified
 
-from core.exceptions import NotFound
+from core.exceptions import InvalidRequest, NotFound
 from tenants.keys import JWKS_MAX_AGE
 from tenants.models import Tenant
 from tenants.published import published_document
@@ -27,6 +28,22 @@ def _published_response(request, document, max_age: int) -> HttpResponse:
     return response
 
 
+def _read_only(view):
+    """Published documents are read: GET and HEAD (OPTIONS is CORS's); anything else is a JSON 405."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = oauth_error_response(
+                InvalidRequest(f"{request.path} answers GET and HEAD only.", status=405)
+            )
+            response["Allow"] = "GET, HEAD, OPTIONS"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _jwks_body(slug: str) -> bytes | None:
     tenant = tenant_get(slug=slug)
     if tenant is None:
@@ -35,6 +52,7 @@ def _jwks_body(slug: str) -> bytes | None:
 
 
 @cors(methods="GET", any_origin=True)
+@_read_only
 def jwks(request, tenant_slug: str):
     """GET /{slug}/.well-known/jwks.json: next, current and previous keys, public members only.
 
@@ -101,6 +119,7 @@ def _discovery_body(slug: str) -> bytes | None:
 
 
 @cors(methods="GET", any_origin=True)
+@_read_only
 def openid_configuration(request, tenant_slug: str):
     """GET /{slug}/.well-known/openid-configuration (and the RFC 8414 paths), from the published cache."""
     document = published_document(
