@@ -75,13 +75,14 @@ print(json.dumps({"client_id": client.client_id, "client_secret": secret, "audie
 # with an ES256 key chain (cheap to generate; RSA would take minutes), a client and an API each; or
 # more APIs, each with a grant, in the bench tenant.
 SCALE_SETUP = """
-import sys
+import os
+import secrets
 from apis.models import ResourceServer
 from clients.models import Client, ClientGrant
 from tenants.keys import generate_signing_key
 from tenants.models import SigningKey, Tenant
 from core import crypto
-kind, start, stop = sys.argv[-3], int(sys.argv[-2]), int(sys.argv[-1])
+kind, start, stop = os.environ["SCALE_KIND"], int(os.environ["SCALE_FROM"]), int(os.environ["SCALE_TO"])
 rows = []
 if kind == "tenants":
     tenants = [Tenant(slug=f"filler-{i}", friendly_name=f"Filler {i}") for i in range(start, stop)]
@@ -109,7 +110,9 @@ else:
     for api in apis:
         api.full_clean(validate_constraints=False)
     apis = ResourceServer.objects.bulk_create(apis, batch_size=1000)
-    grants = [ClientGrant(tenant=tenant, client=client, resource_server=api, scope=["read:items"]) for api in apis]
+    # save() names a grant; bulk_create does not call it
+    grants = [ClientGrant(tenant=tenant, client=client, resource_server=api, scope=["read:items"],
+        public_id="cgr_" + secrets.token_hex(8)) for api in apis]
     ClientGrant.objects.bulk_create(grants, batch_size=1000)
 """
 
@@ -662,7 +665,9 @@ def scale(kind: str, args, load, workdir: Path, cache_url: str) -> list[dict]:
     try:
         for what, count in steps:
             if count > made[what]:
-                manage(env, "shell", "-c", SCALE_SETUP, "--", what, str(made[what]), str(count))
+                # manage.py shell passes no arguments to its code: the range comes in the environment
+                scale_env = {"SCALE_KIND": what, "SCALE_FROM": str(made[what]), "SCALE_TO": str(count)}
+                manage({**env, **scale_env}, "shell", "-c", SCALE_SETUP)
                 made[what] = count
             server = start_server(
                 settings="authport.settings.base", port=port, env=env, config=config, health="/healthz"
