@@ -253,3 +253,48 @@ def test_id_token_needs_openid(authorize):
 def test_error_without_state_carries_no_state(authorize):
     resp, _ = authorize(state=None, prompt="none")
     assert redirect_params(resp) == {"error": "login_required", "error_description": "Login required"}
+
+
+def test_an_authorization_request_may_be_posted_as_oidc_allows(spa, api, tenant):
+    # given: OIDC Core 3.1.2.1: GET and POST alike, the POST form-encoded and from the client's site,
+    # so without any CSRF token of ours (a client that enforces CSRF checks, as a browser meets them)
+    from django.test import Client as HttpClient
+
+    from tests.flows.conftest import SPA_CALLBACK, parse_form, pkce_pair
+
+    http = HttpClient(enforce_csrf_checks=True)
+    _, challenge = pkce_pair()
+    params = {
+        "client_id": spa.client_id,
+        "response_type": "code",
+        "redirect_uri": SPA_CALLBACK,
+        "scope": "openid",
+        "audience": api.identifier,
+        "state": "st-post",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+
+    # when
+    posted = http.post("/acme/authorize", params)
+    got = http.get("/acme/authorize", params)
+
+    # then: the same login page, carrying the same request to the (CSRF-protected) login form
+    assert posted.status_code == got.status_code == 200
+    form = parse_form(posted.content.decode())
+    assert form.fields["state"] == "st-post"
+    assert form.fields["client_id"] == spa.client_id
+
+
+def test_a_posted_authorization_request_is_checked_like_a_get(spa, tenant):
+    # when: a redirect_uri the client does not have
+    from django.test import Client as HttpClient
+
+    resp = HttpClient(enforce_csrf_checks=True).post(
+        "/acme/authorize",
+        {"client_id": spa.client_id, "response_type": "code", "redirect_uri": "https://evil.test/cb"},
+    )
+
+    # then: the error page, never a redirect to it
+    assert resp.status_code == 400
+    assert "Location" not in resp

@@ -2,7 +2,8 @@
 
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.authentication import WRONG_CREDENTIALS, user_password_check
 from clients.models import Client
@@ -81,14 +82,20 @@ def _finish(request, auth_request, *, user, auth_time, silent: bool = False, fir
     return authorize_respond(request, target, params)
 
 
-@require_GET
+# OIDC Core 3.1.2.1: the authorization endpoint takes GET and POST (form-encoded) alike. A POST
+# authorization request changes nothing a GET would not, and carries no CSRF token of ours (it comes
+# from the client's site): it is exempt, while the login form (/login) stays CSRF-protected.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def authorize(request, tenant_slug: str):
-    """GET /{slug}/authorize: answer from the SSO session, ask for a login, or send back an error."""
+    """GET or POST /{slug}/authorize: answer from the SSO session, ask for a login, or send back an error."""
     tenant = tenant_get(slug=tenant_slug)
     if tenant is None:
         return error_page(request, f"Unknown tenant: {tenant_slug}", status=404)
     try:
-        target, auth_request, error = _parse(tenant, request.GET)
+        target, auth_request, error = _parse(
+            tenant, request.POST if request.method == "POST" else request.GET
+        )
     except AuthorizePageError as err:
         return error_page(request, err.message, status=err.status)
     if error is not None:
