@@ -57,12 +57,18 @@ def custom_domain_target(tenant: Tenant) -> str:
 
 
 def custom_domains_list(*, tenant: Tenant) -> QuerySet[CustomDomain]:
-    return CustomDomain.objects.for_tenant(tenant).order_by("domain", "pk")
+    # select_related: the output names the tenant's host (one query, not one per domain)
+    return CustomDomain.objects.for_tenant(tenant).select_related("tenant").order_by("domain", "pk")
 
 
 def custom_domain_get(*, tenant: Tenant, custom_domain_id: str) -> CustomDomain:
     """By Auth0's `custom_domain_id`, within the tenant only: another tenant's domain is a 404."""
-    found = CustomDomain.objects.for_tenant(tenant).filter(public_id=custom_domain_id).first()
+    found = (
+        CustomDomain.objects.for_tenant(tenant)
+        .select_related("tenant")
+        .filter(public_id=custom_domain_id)
+        .first()
+    )
     if found is None:
         raise CustomDomainNotFound()
     return found

@@ -63,9 +63,7 @@ def host_resolve(domain: str) -> RequestHost | None:
         .first()
     )
     if slug is not None:
-        return RequestHost(
-            slug=slug, issuer=f"{public_scheme()}://{public_netloc(domain)}/", custom_domain=domain
-        )
+        return RequestHost(slug=slug, issuer=f"{public_scheme()}://{public_netloc(domain)}/")
     if validate_host(domain, [h for h in settings.ALLOWED_HOSTS if h != "*"]):
         return PATH_ROUTED
     return None
@@ -104,7 +102,6 @@ class TenantHostMiddleware:
             return _unknown_host(host)
         if resolved.slug is not None and not request.path_info.startswith(_UNPREFIXED):
             request.path_info = f"/{resolved.slug}{request.path_info}"
-        request.tenant_host = resolved
         token = request_host_set(resolved)
         try:
             return self.get_response(request)

@@ -18,7 +18,6 @@ class RequestHost:
 
     slug: str | None = None
     issuer: str | None = None
-    custom_domain: str | None = None
 
 
 PATH_ROUTED = RequestHost()

@@ -191,6 +191,10 @@ def test_unknown_tenant_at_a_tenant_host_is_the_unknown_tenant_of_its_path(tenan
         "admin.auth.example.test:8000",  # a reserved word is never a tenant
         "a.b.auth.example.test:8000",
         "-x.auth.example.test",
+        # malformed: Django refuses them (DisallowedHost) before any lookup
+        "acme.auth.example.test@evil.example",
+        "evil.example/acme.auth.example.test",
+        "acme.auth.example.test:8000:1",
     ],
 )
 def test_an_unknown_host_gets_400_in_json(tenant, host):
