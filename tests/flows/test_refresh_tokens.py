@@ -265,6 +265,20 @@ def _hash(token: str) -> str:
     return sha256_hex(token)
 
 
+@pytest.fixture
+def refresh_unraised(spa):
+    """`refresh`, from a client that answers a server error as the browser sees it (its status)."""
+    from django.test import Client
+
+    browser = Client(raise_request_exception=False)
+
+    def post(refresh_token: str):
+        body = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": spa.client_id}
+        return browser.post("/acme/oauth/token", body)
+
+    return post
+
+
 def test_within_the_reuse_interval_the_previous_token_gets_new_tokens(tokens, refresh, leeway, api, verify):
     from logs.models import LogEvent
 
@@ -324,6 +338,26 @@ def test_only_the_previous_generation_may_be_exchanged_again(tokens, refresh, le
     )
 
 
+def test_within_the_interval_another_client_or_tenant_gets_nothing(tokens, refresh, leeway, client, tenant):
+    """The interval is the token's own client's: another client of the tenant, or a client of another
+    tenant, presenting the rotated token learns nothing, and its family lives on."""
+    leeway(30)
+    first = tokens()
+    second = refresh(first["refresh_token"]).json()
+    other, _ = factories.make_client(tenant, name="Other", app_type="spa", grant_types=["refresh_token"])
+    elsewhere, _ = factories.make_client(
+        factories.make_tenant("globex"), name="SPA", app_type="spa", grant_types=["refresh_token"]
+    )
+    for slug, client_id in (("acme", other.client_id), ("globex", elsewhere.client_id)):
+        resp = client.post(
+            f"/{slug}/oauth/token",
+            {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": client_id},
+        )
+        assert_oauth_error(resp, 400, "invalid_grant", "Unknown or invalid refresh token.")
+    assert RefreshToken.objects.filter(revoked_at__isnull=False).count() == 0
+    assert refresh(second["refresh_token"]).status_code == 200
+
+
 def test_a_revoked_family_stays_revoked_within_the_interval(tokens, refresh, leeway, client, spa):
     leeway(30)
     first = tokens()
@@ -335,62 +369,47 @@ def test_a_revoked_family_stays_revoked_within_the_interval(tokens, refresh, lee
 
 
 def test_a_rotation_committed_whose_answer_was_lost_is_retried_within_the_interval(
-    tokens, leeway, spa, monkeypatch
+    tokens, leeway, refresh_unraised, monkeypatch
 ):
     """The worker dies after the rotation committed, before its answer left (here: the step after the
     commit fails, so the client gets a 500 and no tokens); the client retries with the same token."""
-    from django.test import Client
-
     from tokens import views
 
     leeway(10)
     first = tokens()
-    browser = Client(raise_request_exception=False)
-    body = {
-        "grant_type": "refresh_token",
-        "refresh_token": first["refresh_token"],
-        "client_id": spa.client_id,
-    }
 
     def lost(**_):
         raise ConnectionResetError("the answer never left")
 
     with monkeypatch.context() as m:
         m.setattr(views, "exchange_event_record", lost)
-        assert browser.post("/acme/oauth/token", body).status_code == 500
+        assert refresh_unraised(first["refresh_token"]).status_code == 500
     assert RefreshToken.objects.filter(
         token_hash=_hash(first["refresh_token"]), used_at__isnull=False
     ).exists()
 
-    retry = browser.post("/acme/oauth/token", body)
+    retry = refresh_unraised(first["refresh_token"])
     assert retry.status_code == 200, retry.content
     assert refresh_family_whole()
 
 
-def test_a_rotation_cut_before_its_commit_leaves_nothing_behind(tokens, spa, monkeypatch):
+def test_a_rotation_cut_before_its_commit_leaves_nothing_behind(tokens, refresh_unraised, monkeypatch):
     """Without any interval: a failure between the claim and the new tokens rolls the claim back."""
     from django.db import OperationalError
-    from django.test import Client
 
     from tokens.grants import refresh_token
 
     first = tokens()
-    browser = Client(raise_request_exception=False)
-    body = {
-        "grant_type": "refresh_token",
-        "refresh_token": first["refresh_token"],
-        "client_id": spa.client_id,
-    }
 
     def cut(**_):
         raise OperationalError("server closed the connection unexpectedly")
 
     with monkeypatch.context() as m:
         m.setattr(refresh_token, "refresh_token_issue", cut)
-        assert browser.post("/acme/oauth/token", body).status_code == 503
+        assert refresh_unraised(first["refresh_token"]).status_code == 503
     assert RefreshToken.objects.get().used_at is None
 
-    retry = browser.post("/acme/oauth/token", body)
+    retry = refresh_unraised(first["refresh_token"])
     assert retry.status_code == 200, retry.content
     assert refresh_family_whole()
 

@@ -74,7 +74,7 @@ def test_readyz_says_503(http, db, database_down):
 
 def test_any_other_uncaught_error_in_the_token_endpoint_is_rfc6749_json(http, tenant, m2m_app, rs256_api):
     body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
-    with mock.patch("tokens.views.token_decide", side_effect=RuntimeError("bug")):
+    with mock.patch("tokens.grants.exchange.token_decide", side_effect=RuntimeError("bug")):
         resp = http.post("/acme/oauth/token", body)
     assert resp.status_code == 500
     assert resp.json() == {

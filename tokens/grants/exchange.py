@@ -48,14 +48,24 @@ def token_issue(decision: TokenDecision) -> dict:
     return ISSUERS[decision.grant_type](decision)
 
 
-def token_exchange(*, client: Client, params: dict[str, str], ip: str) -> dict:
-    """Decide and issue in one call (the admin's test-token button); a refusal is raised."""
+def token_run(
+    *, client: Client, params: dict[str, str], ip: str
+) -> tuple[TokenDecision, dict | None, AuthportError | None]:
+    """Decide and issue in the exchange's transaction: (decision, body, refusal), one of the last two
+    None. A refusal is caught inside the transaction, so what it wrote (a revoked family) commits."""
     with exchange_transaction(params):
         decision = token_decide(client=client, params=params, ip=ip)
-        error = decision.refusal
-        if error is None:
-            try:
-                return token_issue(decision)
-            except AuthportError as err:  # caught inside: what the refusal wrote commits
-                error = err
-    raise error
+        if decision.refusal is not None:
+            return decision, None, decision.refusal
+        try:
+            return decision, token_issue(decision), None
+        except AuthportError as err:
+            return decision, None, err
+
+
+def token_exchange(*, client: Client, params: dict[str, str], ip: str) -> dict:
+    """Decide and issue in one call (the admin's test-token button); a refusal is raised."""
+    _, body, error = token_run(client=client, params=params, ip=ip)
+    if error is not None:
+        raise error
+    return body
