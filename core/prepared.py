@@ -57,6 +57,18 @@ def _inline_constants(sql: str, slots: list[tuple[str, object]]) -> tuple[str, l
     return "".join(out), kept
 
 
+def _converted(row, converters, connection) -> list:
+    """The row with each column's database converters applied, as the compiler's iterator does;
+    `converters` is `compiler.get_converters(...)`'s shape: [(column, (functions, expression))]."""
+    row = list(row)
+    for column, (functions, expression) in converters:
+        value = row[column]
+        for convert in functions:
+            value = convert(value, expression, connection)
+        row[column] = value
+    return row
+
+
 @dataclass(frozen=True)
 class _Plan:
     sql: str
@@ -129,13 +141,7 @@ class PreparedQuery:
             rows = cursor.fetchall()
         found = []
         for row in rows:
-            if plan.converters:
-                row = list(row)
-                for column, (functions, expression) in plan.converters:
-                    value = row[column]
-                    for convert in functions:
-                        value = convert(value, expression, connection)
-                    row[column] = value
+            row = _converted(row, plan.converters, connection)
             obj = self.model.from_db(alias, plan.init_list, row[: plan.model_end])
             for attribute, column in plan.annotations:
                 setattr(obj, attribute, row[column])
@@ -164,7 +170,7 @@ class PreparedSelect:
             expression = field.cached_col
             functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
             if functions:
-                converters.append((column, functions, expression))
+                converters.append((column, (functions, expression)))  # the compiler's shape
         plan = self._plans[alias] = (self.compose(connection.ops.quote_name), converters)
         return plan
 
@@ -176,12 +182,4 @@ class PreparedSelect:
         with _cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for column, functions, expression in converters:
-            value = row[column]
-            for convert in functions:
-                value = convert(value, expression, connection)
-            row[column] = value
-        return alias, row
+        return None if row is None else (alias, _converted(row, converters, connection))

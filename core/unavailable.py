@@ -47,6 +47,20 @@ def _wire_format(path: str) -> str:
     return "html"
 
 
+def _json_error(wire: str, status: int, code: str, message: str) -> JsonResponse:
+    """Auth0's Management API shape under /api/v2, RFC 6749 section 5.2's elsewhere."""
+    if wire == "auth0":
+        body = {
+            "statusCode": status,
+            "error": HTTPStatus(status).phrase,
+            "message": message,
+            "errorCode": code,
+        }
+    else:
+        body = {"error": code, "error_description": message}
+    return JsonResponse(body, status=status)
+
+
 def server_error(request, *args, **kwargs):
     """handler500 (authport/urls.py): the uncaught exception, rendered for the path's protocol."""
     exc = sys.exc_info()[1]
@@ -58,22 +72,12 @@ def server_error(request, *args, **kwargs):
         message = UNAVAILABLE_MESSAGE if unavailable else ERROR_MESSAGE
     wire = _wire_format(request.path_info)
     if wire == "auth0":
-        response = JsonResponse(
-            {
-                "statusCode": status,
-                "error": HTTPStatus(status).phrase,
-                "message": message,
-                "errorCode": "temporarily_unavailable" if unavailable else "internal_error",
-            },
-            status=status,
+        response = _json_error(
+            wire, status, "temporarily_unavailable" if unavailable else "internal_error", message
         )
     elif wire == "oauth":
-        response = JsonResponse(
-            {
-                "error": "temporarily_unavailable" if unavailable else "server_error",
-                "error_description": message,
-            },
-            status=status,
+        response = _json_error(
+            wire, status, "temporarily_unavailable" if unavailable else "server_error", message
         )
     elif unavailable:
         response = HttpResponse(
@@ -94,11 +98,6 @@ def not_found(request, exception=None):
     wire = _wire_format(request.path_info)
     if request.path_info.startswith("/admin/"):
         return django_page_not_found(request, exception)
-    description = f"No endpoint at {request.path[:200]}."
-    if wire == "auth0":
-        body = {"statusCode": 404, "error": "Not Found", "message": description, "errorCode": "not_found"}
-    else:
-        body = {"error": "not_found", "error_description": description}
-    response = JsonResponse(body, status=404)
+    response = _json_error(wire, 404, "not_found", f"No endpoint at {request.path[:200]}.")
     response["Cache-Control"] = "no-store"
     return response

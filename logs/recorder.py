@@ -100,25 +100,18 @@ def _multi_row_insert(rows: list[dict]) -> None:
             )
 
 
-def _relax_durability() -> None:
-    """The log's writes need not wait for the disk: a crash of the machine (not of Authport) may lose
-    the last moment's events, never a token, a key or a setting, which other connections write with
-    the database's full durability. SQLite's `synchronous` is per connection (the writer thread has
-    its own); PostgreSQL's `synchronous_commit` is set for this transaction only."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
-            cursor.execute("PRAGMA synchronous = NORMAL")  # WAL mode: no fsync at each commit
-
-
-def _store(rows: list[dict]) -> None:
+def _store(rows: list[dict], *, durable: bool = True) -> None:
+    """`durable=False` (the writer thread): the batch need not wait for the disk. A crash of the
+    machine (not of Authport) may lose the last moment's events, never a token, a key or a setting,
+    which other connections write with the database's full durability."""
     try:
-        if not settings.LOG_EVENTS_SYNC and connection.vendor == "sqlite":
-            _relax_durability()  # the writer thread's own connection, outside any transaction
+        if not durable and connection.vendor == "sqlite":
+            with connection.cursor() as cursor:  # per connection: the writer thread's own
+                cursor.execute("PRAGMA synchronous = NORMAL")  # WAL mode: no fsync at each commit
         with transaction.atomic():  # a savepoint inside a request's transaction: a failure stays here
-            if not settings.LOG_EVENTS_SYNC and connection.vendor == "postgresql":
-                _relax_durability()
+            if not durable and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")  # this transaction only
             _insert(rows)
     except Exception:  # any database error: count it, say it, never raise into a request
         lost_events.add(len(rows))
@@ -168,7 +161,7 @@ class _Writer:
                 except queue.Empty:
                     break
             try:
-                _store(rows)
+                _store(rows, durable=False)
             finally:
                 for _ in rows:
                     self._queue.task_done()

@@ -25,15 +25,22 @@ def tenant_get(*, slug: str) -> Tenant | None:
     if not found:
         return None
     tenant = found[0]
-    if tenant.default_audience_id is not None:
-        api_model = Tenant.default_audience.field.related_model  # apis sits above tenants
-        default_audience = api_model.from_db(
-            tenant._state.db,
-            ["id", "tenant_id", "identifier"],
-            [tenant.default_audience_id, tenant.pk, tenant.default_audience_identifier],
-        )
-        Tenant.default_audience.field.set_cached_value(tenant, default_audience)
+    default_audience_attach(tenant, tenant.default_audience_identifier)
     return tenant
+
+
+def default_audience_attach(tenant: Tenant, identifier: str | None) -> None:
+    """Cache the tenant's Default Audience from its id and identifier, read with the tenant (the
+    audience rules need no more; its other fields load on access), so it costs no query of its own."""
+    if tenant.default_audience_id is None:
+        return
+    api_model = Tenant.default_audience.field.related_model  # apis sits above tenants
+    default_audience = api_model.from_db(
+        tenant._state.db,
+        ["id", "tenant_id", "identifier"],
+        [tenant.default_audience_id, tenant.pk, identifier],
+    )
+    Tenant.default_audience.field.set_cached_value(tenant, default_audience)
 
 
 def signing_keys_published(*, tenant: Tenant) -> list[SigningKey]:

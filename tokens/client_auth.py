@@ -9,6 +9,7 @@ from clients.models import Client, ClientGrant
 from core.exceptions import InvalidClient, InvalidRequest, NotFound
 from core.prepared import PreparedSelect
 from tenants.models import SigningKey, Tenant
+from tenants.selectors import default_audience_attach
 from tokens.decision.audience import TOKEN_FIELDS
 
 # What the token endpoint reads of a client; the rest stays deferred.
@@ -92,11 +93,7 @@ def client_with_tenant(*, client_id: str, tenant_slug: str, audience: str | None
     tenant = Tenant.from_db(
         db, ["id", "slug", "default_audience_id"], [client.tenant_id, tenant_slug, default_audience_id]
     )
-    if default_audience_id is not None:
-        default_audience = ResourceServer.from_db(
-            db, ["id", "tenant_id", "identifier"], [default_audience_id, client.tenant_id, default_identifier]
-        )
-        Tenant.default_audience.field.set_cached_value(tenant, default_audience)
+    default_audience_attach(tenant, default_identifier)
     Client.tenant.field.set_cached_value(client, tenant)
     api = None
     if row[client_end + 2] is not None:

@@ -5,13 +5,13 @@ from functools import wraps
 
 from django.http import HttpResponse, HttpResponseNotModified
 
-from core.exceptions import InvalidRequest, NotFound
+from core.exceptions import NotFound
 from tenants.keys import JWKS_MAX_AGE
 from tenants.models import Tenant
 from tenants.published import published_document
 from tenants.selectors import signing_keys_published, tenant_get
 from tokens.cors import cors
-from tokens.responses import oauth_error_response
+from tokens.responses import method_not_allowed, oauth_error_response
 
 SIGNING_ALGS = ["RS256", "PS256", "ES256", "HS256"]
 DISCOVERY_MAX_AGE = 3600
@@ -34,11 +34,9 @@ def _read_only(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            response = oauth_error_response(
-                InvalidRequest(f"{request.path} answers GET and HEAD only.", status=405)
+            return method_not_allowed(
+                f"{request.path} answers GET and HEAD only.", allow="GET, HEAD, OPTIONS"
             )
-            response["Allow"] = "GET, HEAD, OPTIONS"
-            return response
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -2,7 +2,7 @@
 
 from django.http import JsonResponse
 
-from core.exceptions import AuthportError
+from core.exceptions import AuthportError, InvalidRequest
 
 
 def no_store(response):
@@ -28,6 +28,11 @@ def oauth_error_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return no_store(response)
+
+
+def method_not_allowed(message: str, *, allow: str) -> JsonResponse:
+    """A 405 in RFC 6749's JSON, with the `Allow` header RFC 9110 section 15.5.6 asks for."""
+    return oauth_error_response(InvalidRequest(message, status=405), headers={"Allow": allow})
 
 
 def bearer_error_response(*, status: int, error: str | None, description: str, realm: str) -> JsonResponse:
