@@ -14,7 +14,7 @@ from tokens.explanation.explain import detailed_hints, generic_hints, refusal_fi
 from tokens.grants.exchange import token_run
 from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
-from tokens.responses import bearer_error_response, no_store, oauth_error_response
+from tokens.responses import bearer_error_response, method_not_allowed, no_store, oauth_error_response
 from tokens.storage.refresh import refresh_token_revoke
 from tokens.verification import InvalidToken, userinfo_token_verify
 
@@ -29,9 +29,7 @@ def token(request, tenant_slug: str):
     Decide, issue, and record the decision as an Auth0 log event with its explanation.
     """
     if request.method != "POST":
-        response = oauth_error_response(InvalidRequest("The token endpoint accepts POST only.", status=405))
-        response["Allow"] = "POST, OPTIONS"
-        return response
+        return method_not_allowed("The token endpoint accepts POST only.", allow="POST, OPTIONS")
     params: dict[str, str] = {}
     try:
         params = read_params(request)
@@ -86,7 +84,7 @@ def userinfo(request, tenant_slug: str):
             AuthportError(f"Unknown tenant: {tenant_slug}", code="not_found", status=404)
         )
     if request.method not in ("GET", "POST"):
-        return oauth_error_response(InvalidRequest("UserInfo accepts GET and POST.", status=405))
+        return method_not_allowed("UserInfo accepts GET and POST.", allow="GET, POST, OPTIONS")
     realm = tenant.issuer
     token_value = _bearer_token(request)
     if token_value is None:
@@ -113,11 +111,7 @@ def userinfo(request, tenant_slug: str):
 def revoke(request, tenant_slug: str):
     """POST /{slug}/oauth/revoke (RFC 7009): revokes a refresh token's family; 200 for unknown tokens."""
     if request.method != "POST":
-        response = oauth_error_response(
-            InvalidRequest("The revocation endpoint accepts POST only.", status=405)
-        )
-        response["Allow"] = "POST, OPTIONS"
-        return response
+        return method_not_allowed("The revocation endpoint accepts POST only.", allow="POST, OPTIONS")
     try:
         params = read_params(request)
         client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
