@@ -190,15 +190,8 @@ class ResourceServer(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.identifier})"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_identifier = instance.__dict__.get("identifier")
-        return instance
-
     def clean(self) -> None:
-        loaded = getattr(self, "_loaded_identifier", None)
-        if self.pk and loaded is not None and loaded != self.identifier:
+        if self.pk and self._stored_identifier() not in (None, self.identifier):
             raise ValidationError({"identifier": "The identifier of an API cannot be changed once set."})
         if self._state.adding:  # identifiers are immutable: an API registered before this rule keeps its own
             self._clean_special_audience()
@@ -212,6 +205,11 @@ class ResourceServer(TenantOwnedModel):
                     "token_lifetime_for_web": "The lifetime for web flows cannot be greater than the token lifetime."
                 }
             )
+
+    def _stored_identifier(self) -> str | None:
+        # Asked of the database when saving, rather than remembered at load (a from_db override
+        # would cost every read of an API, the token endpoint's included: core/prepared.py).
+        return type(self).objects.filter(pk=self.pk).values_list("identifier", flat=True).first()
 
     def _clean_special_audience(self) -> None:
         refusal = special_audience_refusal(self.identifier)

@@ -146,7 +146,9 @@ def client_grants_set(*, api: ResourceServer, grants: dict[Client, list[str] | N
     locked so that two portal pages saved at once apply one after the other.
     """
     ResourceServer.objects.select_for_update().filter(pk=api.pk).first()
-    existing = {g.client_id: g for g in ClientGrant.objects.filter(resource_server=api, client__in=list(grants))}
+    existing = {
+        g.client_id: g for g in ClientGrant.objects.filter(resource_server=api, client__in=list(grants))
+    }
     counts = {"created": 0, "updated": 0, "deleted": 0}
     for client, scope in grants.items():
         grant = existing.get(client.pk)

@@ -23,9 +23,10 @@ def end_user_ip(request, *, confidential_client: bool) -> str:
     endpoint from its own server names the user's address in `auth0-forwarded-for`, as with Auth0;
     anyone else's claim is ignored, and so is a value that is not an IP address."""
     if confidential_client:
-        claimed = request.headers.get("auth0-forwarded-for", "").strip()
-        try:
-            return str(ipaddress.ip_address(claimed))
-        except ValueError:
-            pass
+        claimed = request.META.get("HTTP_AUTH0_FORWARDED_FOR", "").strip()
+        if claimed:
+            try:
+                return str(ipaddress.ip_address(claimed))
+            except ValueError:
+                pass
     return client_ip(request)

@@ -165,7 +165,10 @@ def _endpoint(request) -> str:
 
 def _grant_type(request) -> str:
     try:
-        if request.content_type == "application/json":
+        params = getattr(request, "oauth_params", None)  # set by the token endpoint: no second parse
+        if params is not None:
+            value = params.get("grant_type")
+        elif request.content_type == "application/json":
             data = json.loads(request.body)
             value = data.get("grant_type") if isinstance(data, dict) else None
         else:

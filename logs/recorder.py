@@ -6,11 +6,11 @@ token request pays for building the event, not for writing it. `LOG_EVENTS_SYNC`
 the request instead. A failure to store never fails the request: the loss is counted and logged.
 """
 
+import collections
 import datetime as dt
 import json
 import logging
 import os
-import queue
 import random
 import threading
 import time
@@ -54,9 +54,8 @@ lost_events = _LossCounter()
 
 
 _FIELDS = [f for f in LogEvent._meta.concrete_fields if not f.primary_key]
-# Columns whose Python value the database driver cannot take as it is; every other one is a string
-# or the tenant's id.
-_ADAPTED = frozenset({"date", "details"})
+_ATTNAMES = [f.attname for f in _FIELDS]
+_DATE, _DETAILS = _ATTNAMES.index("date"), _ATTNAMES.index("details")
 
 
 def _insert(rows: list[dict]) -> None:
@@ -74,10 +73,19 @@ def _copy(rows: list[dict]) -> None:
     table = connection.ops.quote_name(LogEvent._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            # COPY's text format: PostgreSQL parses the JSON text into jsonb itself.
-            copy.write_row(
-                [json.dumps(row[f.attname]) if f.attname == "details" else row[f.attname] for f in _FIELDS]
-            )
+            copy.write_row(_values(row, adapt_date=None))  # psycopg writes a datetime itself
+
+
+def _values(row: dict, *, adapt_date) -> list:
+    """The row's column values in _FIELDS' order. Every column is a string or the tenant's id, but
+    the date (adapted by `adapt_date`, when the driver cannot take a datetime) and the details, as
+    JSON text (what the JSON field stores; PostgreSQL parses it into jsonb itself). Not through the
+    fields' get_db_prep_save: measured 11 µs a row, more than the INSERT."""
+    values = [row[name] for name in _ATTNAMES]
+    if adapt_date is not None:
+        values[_DATE] = adapt_date(values[_DATE])
+    values[_DETAILS] = json.dumps(values[_DETAILS])
+    return values
 
 
 def _multi_row_insert(rows: list[dict]) -> None:
@@ -90,9 +98,9 @@ def _multi_row_insert(rows: list[dict]) -> None:
             chunk = rows[start : start + per_statement]
             values = ", ".join([row_placeholders] * len(chunk))
             params = [
-                f.get_db_prep_save(row[f.attname], connection) if f.attname in _ADAPTED else row[f.attname]
+                value
                 for row in chunk
-                for f in _FIELDS
+                for value in _values(row, adapt_date=connection.ops.adapt_datetimefield_value)
             ]
             cursor.execute(
                 f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 - our own names
@@ -121,50 +129,66 @@ def _store(rows: list[dict], *, durable: bool = True) -> None:
 
 
 class _Writer:
-    """One daemon thread per process (started lazily, again after a fork) draining the queue."""
+    """One daemon thread per process (started lazily, again after a fork) draining the queue.
+
+    The queue is a deque, whose append is atomic and takes no lock (measured: 0.1 µs, against 2-3 µs
+    for a queue.Queue's put and as much again for its get and task_done); an Event wakes the thread
+    when it waits. `flush` queues a marker and waits for the thread to reach it: every event queued
+    before it is stored by then.
+    """
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[dict] = queue.Queue()
+        self._queue: collections.deque = collections.deque()
+        self._wake = threading.Event()
         self._pid: int | None = None
         self._lock = threading.Lock()
 
     def submit(self, row: dict) -> None:
-        self._ensure_thread()
-        self._queue.put(row)
+        if self._pid != os.getpid():
+            self._start()
+        self._queue.append(row)
+        if not self._wake.is_set():
+            self._wake.set()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued event is stored (tests, commands). True when drained in time."""
-        done = threading.Event()
-        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
-        return done.wait(timeout)
+        if self._pid != os.getpid():
+            return True  # nothing was queued in this process
+        reached = threading.Event()
+        self._queue.append(reached)
+        self._wake.set()
+        return reached.wait(timeout)
 
-    def _ensure_thread(self) -> None:
-        if self._pid == os.getpid():
-            return
+    def _start(self) -> None:
         with self._lock:
             if self._pid == os.getpid():
                 return
             if self._pid is not None:  # forked: the parent's queue and thread are not ours
-                self._queue = queue.Queue()
+                self._queue = collections.deque()
+                self._wake = threading.Event()
             threading.Thread(target=self._run, name="authport-log-writer", daemon=True).start()
             self._pid = os.getpid()
 
     def _run(self) -> None:
+        queued, wake = self._queue, self._wake
         while True:
-            rows = [self._queue.get()]
+            if not queued:
+                wake.wait()
+                wake.clear()
+                continue
             # Let company arrive while asleep, rather than being woken by every event: under load one
             # statement and one commit carry many events, and the request threads keep the GIL.
             time.sleep(LINGER_SECONDS)
-            while len(rows) < BATCH_SIZE:
-                try:
-                    rows.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            rows, reached = [], []
+            while queued and len(rows) < BATCH_SIZE:
+                item = queued.popleft()
+                (reached if isinstance(item, threading.Event) else rows).append(item)
             try:
-                _store(rows, durable=False)
+                if rows:
+                    _store(rows, durable=False)
             finally:
-                for _ in rows:
-                    self._queue.task_done()
+                for marker in reached:
+                    marker.set()
 
 
 _writer = _Writer()
@@ -177,6 +201,12 @@ def log_event_unrecorded() -> str:
 
 def log_events_flush(timeout: float = 5.0) -> bool:
     return True if settings.LOG_EVENTS_SYNC else _writer.flush(timeout)
+
+
+def _hostname(request) -> str:
+    if request is None:
+        return ""
+    return getattr(request, "validated_host", None) or request.get_host()  # tenants.hosts checked it
 
 
 def _clip(value: str | None, limit: int) -> str:
@@ -216,7 +246,7 @@ def log_event_record(
         "client_name": _clip(client_name, 200),
         "ip": _clip(ip or meta.get("REMOTE_ADDR", ""), 64),
         "user_agent": _clip(meta.get("HTTP_USER_AGENT", ""), 1000),
-        "hostname": _clip(request.get_host() if request is not None else "", 255),
+        "hostname": _clip(_hostname(request), 255),
         "user_id": _clip(user_id, 64),
         "user_name": _clip(user_name, 254),
         "audience": _clip(audience, 2000),

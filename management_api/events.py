@@ -16,7 +16,10 @@ def management_write_record(*, request, view, tenant, response) -> str | None:
     ok = response.status_code < 400
     path = request.path.split("/api/v2/", 1)[-1]
     operation = getattr(view, "log_operations", {}).get(method) or f"{WRITE_METHODS[method]} {path}"
-    details = {"request": {"method": method, "path": request.path}, "response": {"statusCode": response.status_code}}
+    details = {
+        "request": {"method": method, "path": request.path},
+        "response": {"statusCode": response.status_code},
+    }
     if not ok and isinstance(getattr(response, "data", None), dict):
         details["response"]["body"] = response.data  # Auth0's error object: status, message, errorCode
     kind = getattr(principal, "kind", None)
@@ -25,7 +28,9 @@ def management_write_record(*, request, view, tenant, response) -> str | None:
     return log_event_record(
         tenant=tenant,
         type="sapi" if ok else "fapi",
-        description=operation if ok else f"{operation}: {details['response'].get('body', {}).get('message', 'failed')}",
+        description=operation
+        if ok
+        else f"{operation}: {details['response'].get('body', {}).get('message', 'failed')}",
         request=request,
         ip=client_ip(request),
         client_id=(getattr(principal, "client_id", None) or "") if kind != "staff" else "",

@@ -120,7 +120,9 @@ class StrictSerializer(serializers.Serializer):
             )
         extra = self._auth0_extra({k: v for k, v in data.items() if k not in writable})
         data = {
-            k: v for k, v in data.items() if k in writable and not (v is None and not self.fields[k].allow_null)
+            k: v
+            for k, v in data.items()
+            if k in writable and not (v is None and not self.fields[k].allow_null)
         }
         validated = super().to_internal_value(data)
         if extra:

@@ -331,7 +331,9 @@ def rotate_keys_confirmed(modeladmin, request, *, tenants: list[Tenant], selecte
                 operation="Rotate signing keys",
                 actor=staff_actor(request),
                 request=request,
-                details={"rotated": [{"alg": r.alg, "current": r.current_kid, "next": r.next_kid} for r in rotated]},
+                details={
+                    "rotated": [{"alg": r.alg, "current": r.current_kid, "next": r.next_kid} for r in rotated]
+                },
             )
             modeladmin.message_user(request, _rotation_outcome(preview.tenant, rotated), messages.SUCCESS)
         return None

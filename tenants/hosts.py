@@ -100,6 +100,7 @@ class TenantHostMiddleware:
         resolved = host_resolve(domain) if domain else None
         if resolved is None:
             return _unknown_host(host)
+        request.validated_host = host  # what get_host() answers, for those who record it (logs)
         if resolved.slug is not None and not request.path_info.startswith(_UNPREFIXED):
             request.path_info = f"/{resolved.slug}{request.path_info}"
         token = request_host_set(resolved)

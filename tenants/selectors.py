@@ -2,7 +2,7 @@
 
 from django.db.models import F
 
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, loaded_instance
 from tenants.errors import SigningKeyNotFound
 from tenants.models import SigningKey, Tenant
 
@@ -35,7 +35,8 @@ def default_audience_attach(tenant: Tenant, identifier: str | None) -> None:
     if tenant.default_audience_id is None:
         return
     api_model = Tenant.default_audience.field.related_model  # apis sits above tenants
-    default_audience = api_model.from_db(
+    default_audience = loaded_instance(
+        api_model,
         tenant._state.db,
         ["id", "tenant_id", "identifier"],
         [tenant.default_audience_id, tenant.pk, identifier],

@@ -7,7 +7,7 @@ from urllib.parse import unquote_plus
 from apis.models import ResourceServer
 from clients.models import Client, ClientGrant
 from core.exceptions import InvalidClient, InvalidRequest, NotFound
-from core.prepared import PreparedSelect
+from core.prepared import PreparedSelect, loaded_instance
 from tenants.models import SigningKey, Tenant
 from tenants.selectors import default_audience_attach
 from tokens.decision.audience import TOKEN_FIELDS
@@ -34,6 +34,8 @@ def _in_model_order(model, names) -> list:
 _CLIENT_COLUMNS = _in_model_order(Client, CLIENT_FIELDS)
 _API_COLUMNS = _in_model_order(ResourceServer, TOKEN_FIELDS)
 _TENANT_COLUMNS = [Tenant._meta.get_field("default_audience"), ResourceServer._meta.get_field("identifier")]
+_CLIENT_ATTNAMES = [f.attname for f in _CLIENT_COLUMNS]
+_API_ATTNAMES = [f.attname for f in _API_COLUMNS]
 _TAIL_COLUMNS = [ClientGrant._meta.get_field("scope"), SigningKey._meta.get_field("kid")]
 
 
@@ -88,16 +90,19 @@ def client_with_tenant(*, client_id: str, tenant_slug: str, audience: str | None
     db, row = found
     client_end = len(_CLIENT_COLUMNS)
     api_end = client_end + 2 + len(_API_COLUMNS)
-    client = Client.from_db(db, [f.attname for f in _CLIENT_COLUMNS], row[:client_end])
+    client = loaded_instance(Client, db, _CLIENT_ATTNAMES, row[:client_end])
     default_audience_id, default_identifier = row[client_end], row[client_end + 1]
-    tenant = Tenant.from_db(
-        db, ["id", "slug", "default_audience_id"], [client.tenant_id, tenant_slug, default_audience_id]
+    tenant = loaded_instance(
+        Tenant,
+        db,
+        ["id", "slug", "default_audience_id"],
+        [client.tenant_id, tenant_slug, default_audience_id],
     )
     default_audience_attach(tenant, default_identifier)
     Client.tenant.field.set_cached_value(client, tenant)
     api = None
     if row[client_end + 2] is not None:
-        api = ResourceServer.from_db(db, [f.attname for f in _API_COLUMNS], row[client_end + 2 : api_end])
+        api = loaded_instance(ResourceServer, db, _API_ATTNAMES, row[client_end + 2 : api_end])
         api.client_grant_scope, api.current_kid = row[api_end], row[api_end + 1]
     client.prefetched_api = (audience or default_identifier, api)
     return client

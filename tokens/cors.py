@@ -23,13 +23,13 @@ def cors(*, methods: str, any_origin: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(request, tenant_slug: str, *args, **kwargs):
-            origin = request.headers.get("Origin")
+            origin = request.META.get("HTTP_ORIGIN")  # not request.headers: built per request, ~5 µs
             # Public documents answer every origin, with or without an Origin header, so that a
             # shared cache never stores a copy without the CORS header.
             allowed = any_origin or (
                 bool(origin) and origin_registered(tenant_slug=tenant_slug, origin=origin)
             )
-            if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            if request.method == "OPTIONS" and request.META.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
                 response = HttpResponse(status=204)
                 if allowed:
                     response["Access-Control-Allow-Methods"] = methods

@@ -19,7 +19,7 @@ DISCOVERY_MAX_AGE = 3600
 
 def _published_response(request, document, max_age: int) -> HttpResponse:
     """The document, or 304 when If-None-Match names its ETag (RFC 9110 section 15.4.5)."""
-    if document.matches(request.headers.get("If-None-Match", "")):
+    if document.matches(request.META.get("HTTP_IF_NONE_MATCH", "")):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(document.body, content_type="application/json")

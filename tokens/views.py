@@ -32,7 +32,7 @@ def token(request, tenant_slug: str):
         return method_not_allowed("The token endpoint accepts POST only.", allow="POST, OPTIONS")
     params: dict[str, str] = {}
     try:
-        params = read_params(request)
+        params = request.oauth_params = read_params(request)  # also the metrics' grant_type label
         client = client_authenticate(request=request, params=params, tenant_slug=tenant_slug)
     except InvalidClientBasic as err:
         response = oauth_error_response(err, headers={"WWW-Authenticate": f'Basic realm="{tenant_slug}"'})
@@ -66,7 +66,7 @@ def _unauthenticated_logged(request, tenant_slug: str, params: dict, err: Authpo
 
 
 def _bearer_token(request) -> str | None:
-    header = request.headers.get("Authorization", "")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":

@@ -219,6 +219,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that polls the socket instead of a SELECT 1 per request.
     DATABASES["default"]["ENGINE"] = "core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same backend, with each statement's placeholders rewritten once (core/sqlite3).
+    DATABASES["default"]["ENGINE"] = "core.sqlite3"
+    # Django's default test database for SQLite, said outright: pytest-django knows it only by the
+    # engine's name, and would otherwise give each xdist worker a file named after DATABASE_URL's.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     # Several gunicorn threads share one file: wait for the write lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}

@@ -146,9 +146,7 @@ def test_a_grant_scope_is_changed_through_the_change_form(superuser_client, m2m_
     # given
     grant = ClientGrant.objects.get(client=m2m_app.client, resource_server=rs256_api)
     # when
-    resp = superuser_client.post(
-        f"/admin/clients/clientgrant/{grant.pk}/change/", {"scope": ["write:items"]}
-    )
+    resp = superuser_client.post(f"/admin/clients/clientgrant/{grant.pk}/change/", {"scope": ["write:items"]})
     # then
     assert resp.status_code == 302
     grant.refresh_from_db()

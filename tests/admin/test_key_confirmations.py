@@ -163,7 +163,10 @@ def test_the_tenant_rotate_action_confirms_then_rotates(staff_client, tenant):
     assert resp.status_code == 302
     assert (_key(tenant, "previous").kid, _key(tenant, "current").kid) == (old_current.kid, old_next.kid)
     assert leveled_messages(resp) == [
-        (messages.SUCCESS, f"Rotated the signing keys of acme: tokens are now signed RS256 with {old_next.kid[:10]}….")
+        (
+            messages.SUCCESS,
+            f"Rotated the signing keys of acme: tokens are now signed RS256 with {old_next.kid[:10]}….",
+        )
     ]
 
 

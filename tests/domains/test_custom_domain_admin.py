@@ -35,7 +35,9 @@ def claimed(tenant, other_tenant):
 
 def test_a_superuser_verifies_a_domain(superuser_client, claimed):
     # when
-    response = superuser_client.post(CHANGELIST, {"action": "verify_domains", "_selected_action": [claimed[0].pk]})
+    response = superuser_client.post(
+        CHANGELIST, {"action": "verify_domains", "_selected_action": [claimed[0].pk]}
+    )
 
     # then
     assert response.status_code == 302

@@ -42,7 +42,11 @@ def test_silent_renewal_without_audience_is_opaque_and_says_to_pass_the_audience
         assert answer["outcome"]["error"] is None
         assert "no Default Audience" in answer["summary"]
         assert answer["fix"] == f"Pass audience={rs256_api.identifier} to get a JWT for that API."
-        assert [s["step"] for s in answer["steps"]][:3] == ["client", "authorization_code", "requested_audience"]
+        assert [s["step"] for s in answer["steps"]][:3] == [
+            "client",
+            "authorization_code",
+            "requested_audience",
+        ]
 
 
 @pytest.mark.parametrize(

@@ -256,7 +256,9 @@ def test_jwt_with_text_or_numbers_json_cannot_hold_is_malformed(client, tenant, 
 
 def test_the_command_prints_the_expiry_and_whether_it_verifies(client, tenant, m2m_app, rs256_api):
     # given
-    token = token_for(client, tenant, grant_type="client_credentials", audience=rs256_api.identifier, **m2m_app.creds)
+    token = token_for(
+        client, tenant, grant_type="client_credentials", audience=rs256_api.identifier, **m2m_app.creds
+    )
     expires_at = explain_token(tenant=tenant, token=token)["outcome"]["expires_at"]
     out = StringIO()
 

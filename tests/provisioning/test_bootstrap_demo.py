@@ -247,7 +247,9 @@ def test_password_grant_line_says_what_the_default_audience_makes_of_it(first, d
     # given: the README's PATCH tenants/settings, or none
     tenant = Tenant.objects.get(slug="demo")
     tenant.default_audience = (
-        ResourceServer.objects.for_tenant(tenant).get(identifier=default_audience) if default_audience else None
+        ResourceServer.objects.for_tenant(tenant).get(identifier=default_audience)
+        if default_audience
+        else None
     )
     tenant.save()
 

@@ -5,9 +5,7 @@ import hashlib
 import secrets
 import time
 
-import jwt
-
-from tokens.issuing.keyring import current_signer
+from tokens.issuing.keyring import current_signer, hmac_secret, jwt_signed
 
 GTY = {
     "client_credentials": "client-credentials",
@@ -30,9 +28,9 @@ def new_jti() -> str:
 def sign(*, tenant_id: int, api, claims: dict, typ: str = "JWT") -> str:
     """Sign with the API's algorithm: the tenant's current key (with kid), or the API's own HS256 secret."""
     if api.is_symmetric:
-        return jwt.encode(claims, api.signing_secret, algorithm="HS256", headers={"typ": typ})
+        return jwt_signed(claims, hmac_secret(api.signing_secret), alg="HS256", headers={"typ": typ})
     kid, key = current_signer(tenant_id=tenant_id, alg=api.signing_alg, kid=getattr(api, "current_kid", None))
-    return jwt.encode(claims, key, algorithm=api.signing_alg, headers={"typ": typ, "kid": kid})
+    return jwt_signed(claims, key, alg=api.signing_alg, headers={"typ": typ, "kid": kid})
 
 
 def access_token_claims(
@@ -133,4 +131,4 @@ def issue_id_token(
     if code:
         claims["c_hash"] = left_hash(code)
     kid, key = current_signer(tenant_id=tenant.pk, alg="RS256")
-    return jwt.encode(claims, key, algorithm="RS256", headers={"typ": "JWT", "kid": kid})
+    return jwt_signed(claims, key, alg="RS256", headers={"typ": "JWT", "kid": kid})
