@@ -21,7 +21,8 @@ def test_a_loaded_instance_reads_its_deferred_fields_from_the_database(tenant, m
     assert loaded.get_deferred_fields() >= {"name", "tenant_id"}
     assert loaded.name == stored.name
     assert loaded.tenant == tenant
-    assert loaded._state.adding is False and loaded._state.db == "default"
+    assert loaded._state.adding is False
+    assert loaded._state.db == "default"
     assert loaded == stored
 
 
@@ -33,8 +34,10 @@ def test_the_token_lookup_gives_the_client_its_tenant_and_api(tenant, m2m_app, r
     # then
     requested, api = client.prefetched_api
     assert requested == rs256_api.identifier
-    assert isinstance(api, ResourceServer) and api.pk == rs256_api.pk
-    assert api.signing_alg == "RS256" and api.name == rs256_api.name  # name: deferred, loaded now
+    assert isinstance(api, ResourceServer)
+    assert api.pk == rs256_api.pk
+    assert api.signing_alg == "RS256"
+    assert api.name == rs256_api.name  # deferred: loaded now
     assert client.tenant.slug == tenant.slug
 
 
@@ -73,8 +76,6 @@ def test_sqlite_placeholders_and_literal_percents_are_written_as_django_writes_t
         pytest.skip("SQLite's placeholder rewrite")
     # when: the same statement twice (the second rewrite comes from the cache)
     with connection.cursor() as cursor:
-        rows = [
-            cursor.execute("SELECT %s || '%%s' || %s", ["a", "b"]).fetchone()[0] for _ in range(2)
-        ]
+        rows = [cursor.execute("SELECT %s || '%%s' || %s", ["a", "b"]).fetchone()[0] for _ in range(2)]
     # then
     assert rows == ["a%sb", "a%sb"]
