@@ -1,5 +1,11 @@
 """The hot path's shortcuts behave as what they replace: instances as Model.from_db builds them, the
-HS256 key checks PyJWT makes, and the SQLite placeholders Django writes."""
+HS256 key checks PyJWT makes, and the SQLite placeholders Django writes; and the served application
+keeps its startup heap out of the garbage collector's reach."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import jwt
 import pytest
@@ -79,3 +85,21 @@ def test_sqlite_placeholders_and_literal_percents_are_written_as_django_writes_t
         rows = [cursor.execute("SELECT %s || '%%s' || %s", ["a", "b"]).fetchone()[0] for _ in range(2)]
     # then
     assert rows == ["a%sb", "a%sb"]
+
+
+def test_the_served_application_freezes_its_startup_heap(tmp_path):
+    # when: gunicorn's import of the WSGI module, in a process of its own
+    done = subprocess.run(
+        [sys.executable, "-c", "import gc, authport.wsgi; print(gc.get_freeze_count())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+        },
+    )
+    # then: the application's objects are out of the garbage collector's reach
+    assert int(done.stdout.strip().splitlines()[-1]) > 10_000
