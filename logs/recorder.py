@@ -85,13 +85,14 @@ def _multi_row_insert(rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            values = ", ".join([row_placeholders] * len(chunk))
+            placeholders = ", ".join([row_placeholders] * len(chunk))
             params = []
             for row in chunk:
-                params.extend(row)
-                params[_DATE - len(row)] = adapt_date(row[_DATE])
+                columns_of_row = list(row)
+                columns_of_row[_DATE] = adapt_date(columns_of_row[_DATE])
+                params.extend(columns_of_row)
             cursor.execute(
-                f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 - our own names
+                f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - our own names
                 params,
             )
 
@@ -223,6 +224,14 @@ def log_event_record(
     secret, password, code or token (SPEC section 9)."""
     now = timezone.now()
     log_id = new_log_id(now)
+    if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: the same request, nothing recorded
+        return log_id
+    try:
+        details_json = json.dumps(details or {})  # the JSON field's text, as it is stored
+    except (TypeError, ValueError):  # a value JSON cannot hold: the event is lost, never the request
+        lost_events.add(1)
+        logger.exception("Could not encode the details of a %s log event; it is lost.", type)
+        return log_id
     meta = request.META if request is not None else {}
     fields = {
         "tenant_id": tenant.pk,
@@ -242,14 +251,12 @@ def log_event_record(
         "strategy": strategy,
         "strategy_type": strategy_type,
         "connection": connection_name,
-        "details": json.dumps(details or {}),  # the JSON field's text, as it is stored
+        "details": details_json,
     }
     # Queued as a tuple of strings, numbers and a datetime, which the garbage collector stops
     # tracking: an event's dicts and lists, kept alive until the writer's batch, would outlive the
     # young generations and make full collections of the whole heap more frequent.
     row = tuple(fields[name] for name in _ATTNAMES)
-    if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: the same request, nothing recorded
-        return log_id
     if settings.LOG_EVENTS_SYNC:
         _store([row])
     else:

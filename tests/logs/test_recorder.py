@@ -47,3 +47,18 @@ def test_a_store_that_fails_loses_the_event_loudly_and_never_raises(caplog):
     assert lost_events.count == before + 1
     assert "they are lost" in caplog.text
     assert not LogEvent.objects.filter(log_id=log_id).exists()
+
+
+@pytest.mark.django_db
+def test_details_json_cannot_hold_lose_the_event_loudly_and_never_raise(caplog, tenant):
+    # given: details with a value JSON has no form for
+    before = lost_events.count
+
+    # when
+    log_id = log_event_record(tenant=tenant, type="sapi", details={"when": object()})
+
+    # then
+    assert log_id.isdigit()
+    assert lost_events.count == before + 1
+    assert "it is lost" in caplog.text
+    assert not LogEvent.objects.filter(log_id=log_id).exists()
