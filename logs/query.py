@@ -17,6 +17,7 @@ from luqum.exceptions import ParseError
 from luqum.thread import parse
 
 from logs.errors import InvalidLogQuery
+from logs.ids import log_id_after, log_id_floor
 
 MAX_QUERY_LENGTH = 2000
 MAX_DEPTH = 20
@@ -132,7 +133,8 @@ def _term_filter(node: tree.Word | tree.Phrase, field: str | None) -> Q:
 
 
 def _date_filter(node: tree.Item) -> Q:
-    """Whole UTC days: `date:2026-01-01` is that day, `[a TO b]` runs from the start of a to the end of b."""
+    """Whole UTC days: `date:2026-01-01` is that day, `[a TO b]` runs from the start of a to the end of b.
+    A date bound is a log_id bound (logs.ids): ids sort by time, and (tenant, log_id) is indexed."""
     if isinstance(node, tree.Range):
         return _date_bound(node.low, low=True, include=node.include_low) & _date_bound(
             node.high, low=False, include=node.include_high
@@ -143,7 +145,8 @@ def _date_filter(node: tree.Item) -> Q:
         return _date_bound(node.a, low=False, include=node.include)
     if isinstance(node, tree.Word | tree.Phrase):
         start, is_day = _instant(node)
-        return Q(date__gte=start, date__lt=start + _DAY) if is_day else Q(date=start)
+        upto = log_id_floor(start + _DAY) if is_day else log_id_after(start)
+        return Q(log_id__gte=log_id_floor(start), log_id__lt=upto)
     raise InvalidLogQuery(f"q uses unsupported syntax on date: {str(node).strip()}.")
 
 
@@ -153,17 +156,12 @@ def _date_bound(node: tree.Item, *, low: bool, include: bool) -> Q:
     if not isinstance(node, tree.Word | tree.Phrase):
         raise InvalidLogQuery(f"q has an invalid date bound: {str(node).strip()}.")
     start, is_day = _instant(node)
-    if not is_day:
-        return Q(
-            **{
-                ("date__gte" if include else "date__gt")
-                if low
-                else ("date__lte" if include else "date__lt"): start
-            }
-        )
+    if is_day:  # a whole day: from its first microsecond, or up to its last
+        start = start if include == low else start + _DAY
+        return Q(log_id__gte=log_id_floor(start)) if low else Q(log_id__lt=log_id_floor(start))
     if low:
-        return Q(date__gte=start if include else start + _DAY)
-    return Q(date__lt=start + _DAY if include else start)
+        return Q(log_id__gte=log_id_floor(start) if include else log_id_after(start))
+    return Q(log_id__lt=log_id_after(start) if include else log_id_floor(start))
 
 
 def _instant(node: tree.Word | tree.Phrase) -> tuple[dt.datetime, bool]:

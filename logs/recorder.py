@@ -8,33 +8,24 @@ the request instead. A failure to store never fails the request: the loss is cou
 
 import collections
 import datetime as dt
-import json
 import logging
 import os
-import random
 import threading
 import time
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.metrics import log_events_lost
+from logs.ids import new_log_id
 from logs.models import LogEvent
 
 logger = logging.getLogger("authport.logs")
 
 BATCH_SIZE = 500
 LINGER_SECONDS = 0.05  # how long an event may wait for company before it is written
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def new_log_id(when: dt.datetime) -> str:
-    """Digits that sort by time: "9002", microseconds since the epoch, then 12 random digits."""
-    micros = (when - _EPOCH) // dt.timedelta(microseconds=1)
-    # Not a secret (reading an event takes read:logs): the process's PRNG, reseeded after each fork,
-    # spares a getrandom() system call per event.
-    return f"9002{micros:016d}{random.randrange(10**12):012d}"  # noqa: S311 - an id, not a secret
 
 
 class _LossCounter:
@@ -53,9 +44,13 @@ class _LossCounter:
 lost_events = _LossCounter()
 
 
-_FIELDS = [f for f in LogEvent._meta.concrete_fields if not f.primary_key]
-_ATTNAMES = [f.attname for f in _FIELDS]
-_DATE = _ATTNAMES.index("date")
+# A queued row's columns, in this order; `date` last, the one value the writer adapts per database.
+_COLUMNS = (
+    "tenant_id", "log_id", "type", "description", "client_id", "client_name", "ip", "user_agent",
+    "hostname", "user_id", "user_name", "audience", "scope", "strategy", "strategy_type", "connection",
+    "details", "date",
+)  # fmt: skip
+_FIELDS = [LogEvent._meta.get_field(name) for name in _COLUMNS]
 
 
 def _insert(rows: list[tuple]) -> None:
@@ -81,20 +76,31 @@ def _multi_row_insert(rows: list[tuple]) -> None:
     columns = ", ".join(quote(f.column) for f in _FIELDS)
     row_placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
     per_statement = max(1, connection.ops.bulk_batch_size(_FIELDS, rows))
-    adapt_date = connection.ops.adapt_datetimefield_value  # SQLite's driver takes no aware datetime
+    adapt_date = _date_adapter()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             placeholders = ", ".join([row_placeholders] * len(chunk))
             params = []
             for row in chunk:
-                columns_of_row = list(row)
-                columns_of_row[_DATE] = adapt_date(columns_of_row[_DATE])
-                params.extend(columns_of_row)
+                params.extend(row[:-1])
+                params.append(adapt_date(row[-1]))
             cursor.execute(
                 f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - our own names
                 params,
             )
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _date_adapter():
+    """How this connection stores a `date` (SQLite's driver takes no aware datetime): the text of the
+    naive UTC time, as Django's adapter writes it for a UTC connection, for a tenth of its cost."""
+    if connection.timezone == dt.UTC:
+        return _utc_text
+    return connection.ops.adapt_datetimefield_value
 
 
 def _store(rows: list[tuple], *, durable: bool = True) -> None:
@@ -198,10 +204,6 @@ def _hostname(request) -> str:
     return getattr(request, "validated_host", None) or request.get_host()  # tenants.hosts checked it
 
 
-def _clip(value: str | None, limit: int) -> str:
-    return (value or "")[:limit]
-
-
 def log_event_record(
     *,
     tenant,
@@ -227,36 +229,35 @@ def log_event_record(
     if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: the same request, nothing recorded
         return log_id
     try:
-        details_json = json.dumps(details or {})  # the JSON field's text, as it is stored
-    except (TypeError, ValueError):  # a value JSON cannot hold: the event is lost, never the request
+        details_json = orjson.dumps(details or {}).decode()  # the JSON field's text, as it is stored
+    except TypeError:  # a value JSON cannot hold: the event is lost, never the request
         lost_events.add(1)
         logger.exception("Could not encode the details of a %s log event; it is lost.", type)
         return log_id
     meta = request.META if request is not None else {}
-    fields = {
-        "tenant_id": tenant.pk,
-        "log_id": log_id,
-        "date": now,
-        "type": type,
-        "description": _clip(description, 2000),
-        "client_id": _clip(client_id, 64),
-        "client_name": _clip(client_name, 200),
-        "ip": _clip(ip or meta.get("REMOTE_ADDR", ""), 64),
-        "user_agent": _clip(meta.get("HTTP_USER_AGENT", ""), 1000),
-        "hostname": _clip(_hostname(request), 255),
-        "user_id": _clip(user_id, 64),
-        "user_name": _clip(user_name, 254),
-        "audience": _clip(audience, 2000),
-        "scope": _clip(scope, 4000),
-        "strategy": strategy,
-        "strategy_type": strategy_type,
-        "connection": connection_name,
-        "details": details_json,
-    }
-    # Queued as a tuple of strings, numbers and a datetime, which the garbage collector stops
-    # tracking: an event's dicts and lists, kept alive until the writer's batch, would outlive the
-    # young generations and make full collections of the whole heap more frequent.
-    row = tuple(fields[name] for name in _ATTNAMES)
+    # A tuple of strings, numbers and a datetime (in _COLUMNS' order), which the garbage collector
+    # stops tracking: an event's dicts and lists, kept alive until the writer's batch, would outlive
+    # the young generations and make full collections of the whole heap more frequent.
+    row = (
+        tenant.pk,
+        log_id,
+        type,
+        (description or "")[:2000],
+        (client_id or "")[:64],
+        (client_name or "")[:200],
+        (ip or meta.get("REMOTE_ADDR", ""))[:64],
+        meta.get("HTTP_USER_AGENT", "")[:1000],
+        _hostname(request)[:255],
+        (user_id or "")[:64],
+        (user_name or "")[:254],
+        (audience or "")[:2000],
+        (scope or "")[:4000],
+        strategy,
+        strategy_type,
+        connection_name,
+        details_json,
+        now,
+    )
     if settings.LOG_EVENTS_SYNC:
         _store([row])
     else:

@@ -6,7 +6,7 @@ from logs.errors import InvalidLogQuery, LogEventNotFound
 from logs.models import LogEvent
 from logs.query import log_query
 
-SORTS = {"date:-1": ("-date", "-log_id"), "date:1": ("date", "log_id")}
+SORTS = {"date:-1": ("-log_id",), "date:1": ("log_id",)}  # ids sort by time (logs.ids)
 
 
 def log_events_search(*, tenant, q: str = "", sort: str = "date:-1") -> QuerySet[LogEvent]:

@@ -9,8 +9,8 @@ from accounts.services import user_create
 from apis.services import resource_server_create
 from clients.models import Client
 from clients.services import client_create, client_grant_create
+from logs.ids import new_log_id
 from logs.models import LogEvent
-from logs.recorder import new_log_id
 from provisioning.services import tenant_provision
 
 DEFAULT_PASSWORD = "correct horse battery staple"

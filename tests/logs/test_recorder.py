@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from logs.ids import new_log_id
 from logs.models import LogEvent
-from logs.recorder import log_event_record, log_events_flush, lost_events, new_log_id
+from logs.recorder import log_event_record, log_events_flush, lost_events
 
 
 def test_log_ids_sort_by_time():
