@@ -579,13 +579,10 @@ def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
         targets = targets_for(creds, userinfo_token)
         if args.only:
             wanted = set(args.only.split(","))
-            targets = [t for t in targets if t.group == "ceiling" or any(w in t.name for w in wanted)]
-            names = {t.name for t in targets}
-            targets += [
-                t
-                for t in targets_for(creds, userinfo_token)
-                if t.name not in names and any(t.name == x.reference for x in targets)
-            ]
+            chosen = [t for t in targets if t.group == "ceiling" or any(w in t.name for w in wanted)]
+            references = {t.reference for t in chosen}
+            # In the full run's order, so that a target still runs right after its reference.
+            targets = [t for t in targets if t in chosen or t.name in references]
         per_target: dict[str, list[dict]] = {t.name: [] for t in targets}
         for round_no in range(args.rounds):
             for target in targets:
