@@ -78,3 +78,34 @@ def test_the_postgresql_health_check_sees_a_connection_the_server_ended_without_
     # then
     assert not connection.is_usable()
     connection.close()
+
+
+@pytest.mark.django_db
+def test_kept_url_matches_follow_a_change_of_url_configuration(client, settings, tenant):
+    # given: the token path resolved (and its match kept) under the real configuration
+    assert client.post("/acme/oauth/token", {}).json()["error"] == "invalid_client"
+
+    # when: the configuration changes, and changes back
+    settings.ROOT_URLCONF = "tests.urlconfs.other_token"
+    other = client.post("/acme/oauth/token", {})
+    settings.ROOT_URLCONF = "authport.urls"
+    real = client.post("/acme/oauth/token", {})
+
+    # then: each answer comes from the configuration in force
+    assert other.json() == {"served_by": "tests.urlconfs.other_token", "tenant": "acme"}
+    assert real.json()["error"] == "invalid_client"
+
+
+@pytest.mark.django_db
+def test_a_thousand_unknown_token_paths_leave_the_real_one_working(client, tenant, m2m_app, rs256_api):
+    # given: paths an attacker sprays, each resolved once and kept or evicted
+    for n in range(1000):
+        assert client.post(f"/no-such-{n}/oauth/token", {}).status_code in (400, 401, 404)
+
+    # when
+    body = json.dumps({"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds})
+    resp = client.post("/acme/oauth/token", body, content_type="application/json")
+
+    # then
+    assert resp.status_code == 200
+    assert resp.wsgi_request.resolver_match.url_name == "token"
