@@ -138,7 +138,7 @@ class _Writer:
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def submit(self, row: dict) -> None:
+    def submit(self, row: tuple) -> None:
         if self._pid != os.getpid():
             self._start()
         self._queue.append(row)
