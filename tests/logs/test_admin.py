@@ -174,3 +174,47 @@ def test_an_applications_page_links_to_its_recent_events(staff_client, tenant, e
     assert f'href="{CHANGELIST}{mine.pk}/change/"' in page
     assert f'href="{CHANGELIST}{events[2].pk}/change/"' not in page
     assert listed(staff_client.get(link)) == [mine.log_id]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # an instant bound is exact: an event at the bound is in, one a microsecond before it is out
+        ({"date__gte": "2026-03-15 08:30:00+00:00"}, [5, 4, 3, 2]),
+        ({"date__gte": "2026-03-15 08:30:00.000001+00:00"}, [5, 4, 3]),
+        ({"date__lt": "2026-03-15 08:30:00+00:00"}, [1, 0]),
+        ({"date__lt": "2026-03-15 08:30:00.000001+00:00"}, [2, 1, 0]),
+        # a date alone is its midnight, in the admin's time zone (UTC here)
+        ({"date__gte": "2026-02-10", "date__lt": "2026-03-15"}, [1]),
+        ({"date__gte": "2027-01-01"}, []),
+    ],
+)
+def test_the_date_filter_bounds_events_exactly(staff_client, events, query, expected):
+    assert listed(staff_client.get(CHANGELIST, query)) == [events[i].log_id for i in expected]
+
+
+def test_the_date_filter_reads_log_ids_not_dates(staff_client, events):
+    # given
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(
+            CHANGELIST, {"date__gte": "2026-03-15 00:00:00+00:00", "date__lt": "2026-03-16 00:00:00+00:00"}
+        )
+
+    # then: the page's query bounds log_id (the (tenant, log_id) index), never the unindexed date
+    assert listed(response) == [events[3].log_id, events[2].log_id]
+    sqls = [q["sql"] for q in queries.captured_queries if "logs_logevent" in q["sql"]]
+    assert any('"logs_logevent"."log_id" >=' in sql and '"logs_logevent"."log_id" <' in sql for sql in sqls)
+    assert not any('"logs_logevent"."date" >' in sql or '"logs_logevent"."date" <' in sql for sql in sqls)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-45", "2026-03-15T99:00"])
+def test_a_bad_date_in_the_filter_is_the_admins_error_page_not_a_500(staff_client, events, value):
+    # when
+    response = staff_client.get(CHANGELIST, {"date__gte": value})
+    # then: Django's answer to a bad lookup, a redirect to the unfiltered list flagged with e=1
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
