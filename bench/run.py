@@ -9,8 +9,10 @@ Two servers run side by side on the same fresh database, with the same gunicorn 
   that does one SELECT and signs with a cached key (the design ceiling), for RS256, ES256 and HS256.
 
 Every target runs in each of --rounds interleaved rounds (so a change in the machine's load hits
-all of them alike, and a target runs right after its reference); the figures are medians over the
-rounds, and a ratio is the median of the rounds' own ratios. For each target: requests per second
+all of them alike, and a target runs right after its reference; odd rounds run each reference and its
+targets in reverse, so that a drift within them favours neither side); the figures are medians over
+the rounds, and a ratio is the median of the rounds' own ratios, printed with their lowest and
+highest. What log events cost is shown twice: as the throughput kept, and as server CPU a request. For each target: requests per second
 and its ratio to its reference, p50 and p99 latency, and the server's CPU per request (gunicorn's
 processes, and PostgreSQL's backends of the bench database). The machine and its load average
 during the run are printed and written with the rest to bench-results/latest.json.
@@ -511,6 +513,31 @@ def median_of(rounds: list[dict]) -> dict:
     return out
 
 
+def blocks_of(targets: list[Target]) -> list[list[Target]]:
+    """Runs of one target followed by the targets compared with it (targets_for's order)."""
+    blocks: list[list[Target]] = []
+    for target in targets:
+        if blocks and target.reference is not None and target.reference == blocks[-1][0].name:
+            blocks[-1].append(target)
+        else:
+            blocks.append([target])
+    return blocks
+
+
+def round_order(targets: list[Target], round_no: int) -> list[Target]:
+    """A reference and its targets run back to back; odd rounds run each such block in reverse, so
+    that a steady drift of the machine's speed within a block favours neither side over the run
+    (with one order only, the target measured last always met more of the drift)."""
+    order: list[Target] = []
+    for block in blocks_of(targets):
+        order.extend(reversed(block) if round_no % 2 else block)
+    return order
+
+
+def round_ratios(rounds: list[dict], reference_rounds: list[dict]) -> list[float]:
+    return [round(r["rps"] / ref["rps"], 3) for r, ref in zip(rounds, reference_rounds, strict=True)]
+
+
 def median_ratio(rounds: list[dict], reference_rounds: list[dict]) -> float:
     """The median over rounds of each round's ratio of throughputs: two targets measured minutes apart
     in a round would carry the machine's drift into a ratio of whole-run medians."""
@@ -585,7 +612,7 @@ def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
             targets = [t for t in targets if t in chosen or t.name in references]
         per_target: dict[str, list[dict]] = {t.name: [] for t in targets}
         for round_no in range(args.rounds):
-            for target in targets:
+            for target in round_order(targets, round_no):
                 r = measure(
                     load,
                     servers[target.server],
@@ -612,6 +639,7 @@ def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
         if target.reference:
             result["reference"] = target.reference
             result["ratio"] = median_ratio(per_target[target.name], per_target[target.reference])
+            result["rounds_ratio"] = round_ratios(per_target[target.name], per_target[target.reference])
         results[target.name] = result
     logging_keeps = {
         alg: median_ratio(
@@ -620,29 +648,60 @@ def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
         for alg in ("RS256", "ES256", "HS256")
         if f"Authport {alg} client_credentials" in results and f"Authport {alg}, no log events" in results
     }
+    # What recording costs in the server's CPU, the other measure of it: throughput on a shared machine
+    # moves with its neighbours, CPU time per request less so.
+    logging_cpu_us = {
+        alg: round(results[logged]["server_cpu_us"] - results[unlogged]["server_cpu_us"], 1)
+        for alg in ("RS256", "ES256", "HS256")
+        for logged, unlogged in [(f"Authport {alg} client_credentials", f"Authport {alg}, no log events")]
+        if logged in results
+        and unlogged in results
+        and results[logged]["server_cpu_us"] is not None
+        and results[unlogged]["server_cpu_us"] is not None
+    }
     return {
         "server": config.label,
         "reference_server": reference_config.label,
         "cache": cache_url,
         "targets": results,
         "logging_keeps": logging_keeps,  # token throughput with log events / without (SPEC 9: >= 0.9)
+        "logging_keeps_rounds": {
+            alg: round_ratios(
+                per_target[f"Authport {alg} client_credentials"], per_target[f"Authport {alg}, no log events"]
+            )
+            for alg in logging_keeps
+        },
+        "logging_cpu_us": logging_cpu_us,  # server CPU per token request, with log events minus without
     }
 
 
 def print_comparison(kind: str, run: dict) -> None:
     print(f"\n{kind}: Authport on gunicorn {run['server']}, reference on {run['reference_server']}")
     print(
-        f"{'target':<38} {'req/s':>7} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'DB µs/req':>9}"
+        f"{'target':<38} {'req/s':>7} {'ratio':>7} {'rounds':>11} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'CPU µs/req':>10} {'DB µs/req':>9}"
     )
     for name, r in run["targets"].items():
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
+        spread = rounds_spread(r.get("rounds_ratio"))
         db = f"{r['db_cpu_us']:.0f}" if r["db_cpu_us"] is not None else "-"
         print(
-            f"{name:<38} {r['rps']:>7.0f} {ratio:>7} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
+            f"{name:<38} {r['rps']:>7.0f} {ratio:>7} {spread:>11} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
             f"{r['server_cpu_us']:>10.0f} {db:>9}"
         )
+    print("(rounds: the lowest and highest of the rounds' own ratios; the ratio is their median)")
     for alg, kept in run.get("logging_keeps", {}).items():
-        print(f"With log events, the {alg} token endpoint keeps {kept:.0%} of its throughput without them.")
+        spread = rounds_spread(run.get("logging_keeps_rounds", {}).get(alg))
+        line = f"With log events, the {alg} token endpoint keeps {kept:.0%} of its throughput without them"
+        cpu = run.get("logging_cpu_us", {}).get(alg)
+        unlogged = run["targets"].get(f"Authport {alg}, no log events", {}).get("server_cpu_us")
+        if cpu is not None and unlogged:
+            line += f"; they cost {cpu:.0f} µs of server CPU a request ({cpu / unlogged:.0%})"
+        print(f"{line} (rounds {spread}).")
+
+
+def rounds_spread(ratios: list[float] | None) -> str:
+    return f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else ""
 
 
 def scale(kind: str, args, load, workdir: Path, cache_url: str) -> list[dict]:
@@ -692,10 +751,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=5, help="per target and round (default 5)")
+    parser.add_argument("--seconds", type=float, default=4, help="per target and round (default 4)")
     parser.add_argument("--warmup", type=float, default=1, help="before each measurement (default 1)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds; medians reported (default 3)"
+        "--rounds",
+        type=int,
+        default=4,
+        help="interleaved rounds, odd ones in reverse order; medians reported (default 4)",
     )
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres (default both)")
