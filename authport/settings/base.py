@@ -173,7 +173,7 @@ MIDDLEWARE = [
     "core.metrics.RequestMetricsMiddleware",  # Prometheus metrics and the request log (LOG_FORMAT)
     # Resolves the Host (tenant host, custom domain, PUBLIC_URL's) before anything reads it or the path.
     "tenants.hosts.TenantHostMiddleware",
-    "core.security.SecurityMiddleware",  # Django's, its headers computed once (core/security.py)
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The OAuth protocol endpoints answer here: they use none of the middleware below (core/sessionless.py).
     "core.sessionless.SessionlessMiddleware",
