@@ -54,6 +54,10 @@ def _deeper_than(value, limit: int) -> bool:
     return False
 
 
+# One decoder for every body: json.loads with a hook builds a new decoder (and its scanner) per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_refuse_constant)
+
+
 def strict_json_loads(raw: bytes | str, *, max_depth: int | None = None):
     """The parsed body, in one pass of the C decoder; raises JSONBodyError (a ValueError).
 
@@ -61,7 +65,11 @@ def strict_json_loads(raw: bytes | str, *, max_depth: int | None = None):
     a value nested deeper is refused too, so that code walking it recursively cannot overflow.
     """
     try:
-        value = json.loads(raw, object_pairs_hook=_object, parse_constant=_refuse_constant)
+        if isinstance(raw, bytes | bytearray):
+            raw = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads decodes
+        if raw.startswith("\ufeff"):
+            raise JSONBodyError("not valid JSON")  # json.loads: "Unexpected UTF-8 BOM"
+        value = _DECODER.decode(raw)
     except JSONBodyError:
         raise
     except RecursionError as exc:
