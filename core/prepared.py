@@ -77,10 +77,10 @@ def loaded_instance(model: type[models.Model], db: str, attnames: list[str], val
     go into the instance's `__dict__`, where `Model.__init__` puts them too; a field left out loads
     on access, as a deferred field does. A model with its own `from_db`, or with receivers of
     pre_init or post_init, is built by Django."""
-    if (
-        model.from_db.__func__ is not models.Model.from_db.__func__
-        or signals.pre_init.has_listeners(model)
-        or signals.post_init.has_listeners(model)
+    if model.from_db.__func__ is not models.Model.from_db.__func__ or (
+        # No receiver at all, for any model, is the usual case; asking per model walks a weak mapping.
+        (signals.pre_init.receivers or signals.post_init.receivers)
+        and (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
     ):
         return model.from_db(db, attnames, values)
     instance = model.__new__(model)

@@ -49,7 +49,7 @@ class SessionlessMiddleware:
             if match is not None:
                 request.resolver_match = match
                 response = match.func(request, *match.args, **match.kwargs)
-                if not response.streaming and not response.has_header("Content-Length"):
+                if not response.streaming:  # the length of the body as sent, whoever set it before
                     response.headers["Content-Length"] = str(len(response.content))
                 response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
                 return response

@@ -72,3 +72,27 @@ def test_postgresql_plans_the_token_statement_once_per_connection(client, tenant
     assert answers == [200] * 8
     assert sum(plans) >= 8
     assert plans[0] >= 1  # generic: planned no more
+
+
+@pytest.mark.parametrize("signal_name", ["pre_init", "post_init"])
+def test_a_receiver_of_a_models_init_signals_still_hears_prepared_rows(tenant, signal_name):
+    # given
+    from django.db.models import signals
+
+    factories.make_api(tenant, identifier="https://heard.test/")
+    query = PreparedQuery(ResourceServer, _by_identifier, tenant_id=int, identifier=str)
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(sender)
+
+    signal = getattr(signals, signal_name)
+    signal.connect(receiver, sender=ResourceServer)
+    try:
+        # when
+        found = query.run(tenant_id=tenant.pk, identifier="https://heard.test/")
+    finally:
+        signal.disconnect(receiver, sender=ResourceServer)
+    # then: built by Django, whose __init__ sends the signal
+    assert [api.identifier for api in found] == ["https://heard.test/"]
+    assert heard == [ResourceServer]
