@@ -53,7 +53,11 @@ def test_date_order_is_the_order_of_the_events_times(logs_api, tenant):
 
     # then
     dates = [event["date"] for event in newest_first]
-    assert [event["log_id"] for event in newest_first] == [stored[0].log_id, stored[2].log_id, stored[1].log_id]
+    assert [event["log_id"] for event in newest_first] == [
+        stored[0].log_id,
+        stored[2].log_id,
+        stored[1].log_id,
+    ]
     assert dates == sorted(dates, reverse=True)
 
 
