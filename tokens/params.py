@@ -49,7 +49,12 @@ def _from_json(body: bytes) -> dict[str, str]:
             continue
         if not isinstance(value, str):
             raise InvalidRequest(f"The {name} parameter must be a string.")
-        params[name] = _checked(name, value)
+        params[name] = value
+    # One check of every name and value together (a NUL or a lone surrogate in any part is one in
+    # the whole); only a failure looks for the parameter to name.
+    if not text_storable("".join(f"{name}{value}" for name, value in params.items())):
+        for name, value in params.items():
+            _checked(name, value)
     return params
 
 
