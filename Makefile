@@ -18,7 +18,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 1
 ACCESS_LOG ?=
 
-.PHONY: help venv test lint fmt serve bench browser-deps node-sdks soak clean deploy-cli
+.PHONY: help venv test lint fmt serve bench bench-instructions browser-deps node-sdks soak clean deploy-cli
 
 help:
 	@echo "make serve   run Authport on PUBLIC_URL (default http://127.0.0.1:8000) with a demo tenant"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint    ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   Authport against a plain Django view and a hand-written token view, with wrk (bench/run.py)"
+	@echo "make bench-instructions  instructions per token request under callgrind, Authport and the hand view (bench/instructions.py)"
 	@echo "make browser-deps  Chromium and Auth0's SPA SDK for the browser test (skipped without them)"
 	@echo "make node-sdks  Auth0's Node SDK and openid-client for the live TLS tenant-domain test (skipped without them)"
 	@echo "make soak    two hosts behind HAProxy, rotations under load, faults, fuzzing (SOAK=short|full; README, Reliability)"
@@ -99,6 +100,13 @@ bench: venv
 	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || \
 	  { sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; $$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; } || true; }
 	$(BIN)/python bench/run.py --server "$(WORKER_CLASS):$(WORKERS):$(THREADS)$(if $(ACCESS_LOG),:log)" $(BENCH_ARGS)
+
+# Instructions per token request under callgrind (bench/instructions.py): what the machine's load cannot
+# move. valgrind comes from Debian's packages when missing.
+bench-instructions: venv
+	@command -v valgrind >/dev/null || ! command -v apt-get >/dev/null || \
+	  { sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; $$sudo apt-get install -y valgrind || { $$sudo apt-get update && $$sudo apt-get install -y valgrind; } || true; }
+	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
 
 # The reliability suite (README, Reliability; soak/run.py): its own PostgreSQL cluster and Redis on spare
 # ports (never the machine's 5432/6379), two gunicorn hosts on 127.0.0.2 and 127.0.0.3 behind HAProxy.
