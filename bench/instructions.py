@@ -88,16 +88,19 @@ def _serve(requests: int, warmup: int, body: bytes) -> None:
         content = one()
     if not answered["status"].startswith("200"):
         raise SystemExit(f"the token endpoint answered {answered['status']}: {content[:300]!r}")
-    from logs.recorder import log_events_flush
+    stored = os.environ.get("BENCH_EVENTS") == "stored"
+    if stored:
+        from logs.recorder import log_events_flush
 
-    log_events_flush(timeout=600)  # warm-up's events stored before counting, the measured ones within
+        log_events_flush(timeout=600)  # warm-up's events stored before counting, the measured ones within
     gc.collect()
     gc.freeze()  # what warm-up left stays out of the collections that follow
     control = shutil.which("callgrind_control")  # valgrind's, beside it
     subprocess.run([control, "--zero", str(os.getpid())], check=True, capture_output=True)
     for _ in range(requests):
         one()
-    log_events_flush(timeout=600)
+    if stored:
+        log_events_flush(timeout=600)
     subprocess.run([control, "--dump", str(os.getpid())], check=True, capture_output=True)
 
 
@@ -122,7 +125,7 @@ def measure(env: dict, *, settings: str, events: str, body: bytes, args, workdir
         "PYTHONHASHSEED": "0",  # the same dict layouts, hence the same count, run after run
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
     }
-    subprocess.run(
+    done = subprocess.run(
         [
             shutil.which("valgrind"),
             "--tool=callgrind",
@@ -136,9 +139,10 @@ def measure(env: dict, *, settings: str, events: str, body: bytes, args, workdir
         input=body,
         env=child_env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"the measured process failed:\n{done.stderr.decode(errors='replace')[-3000:]}")
     dumps = sorted(workdir.glob(f"{out.name}.*.1"))  # the --dump of the serving process
     if not dumps:
         raise SystemExit("callgrind wrote no dump: is callgrind_control on the PATH?")

@@ -14,7 +14,13 @@ from tokens.explanation.explain import detailed_hints, generic_hints, refusal_fi
 from tokens.grants.exchange import token_run
 from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
-from tokens.responses import bearer_error_response, method_not_allowed, no_store, oauth_error_response
+from tokens.responses import (
+    bearer_error_response,
+    method_not_allowed,
+    no_store,
+    oauth_error_response,
+    token_response,
+)
 from tokens.storage.refresh import refresh_token_revoke
 from tokens.verification import InvalidToken, userinfo_token_verify
 
@@ -51,7 +57,7 @@ def token(request, tenant_slug: str):
     if error is not None:
         response = oauth_error_response(error, hint=refusal_fix(error, hints))
     else:
-        response = no_store(JsonResponse(body))
+        response = token_response(body)
     response[LOG_ID_HEADER] = log_id
     return response
 
