@@ -1,8 +1,8 @@
 """The one renderer of RFC 6749 / RFC 6750 responses."""
 
-import orjson
 from django.http import HttpResponse, JsonResponse
 
+from core.compact_json import compact_json
 from core.exceptions import AuthportError, InvalidRequest
 
 
@@ -13,11 +13,8 @@ def no_store(response):
 
 
 def token_response(body: dict) -> HttpResponse:
-    """RFC 6749 section 5.1: a 200 with the tokens, never cached. The body is written by orjson:
-    JsonResponse builds a new standard-library encoder for every response (measured: 18 µs against
-    6 µs). Its values are Authport's own (tokens, stored scopes), never a lone surrogate orjson
-    would refuse."""
-    return no_store(HttpResponse(orjson.dumps(body), content_type="application/json"))
+    """RFC 6749 section 5.1: a 200 with the tokens, never cached, its JSON by core.compact_json."""
+    return no_store(HttpResponse(compact_json(body), content_type="application/json"))
 
 
 HINT_HEADER = "Authport-Hint"
