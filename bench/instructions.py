@@ -21,7 +21,6 @@ the stored figure overstates the writer's cost per event.
 
 import argparse
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -32,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import setup_database  # noqa: E402 - after the path
+from bench.run import ALGORITHMS, setup_database, token_body  # noqa: E402 - after the path
 
-ALGORITHMS = ("RS256", "ES256", "HS256")
 TOKEN_PATH = "/bench/oauth/token"
 
 
@@ -173,14 +171,7 @@ def main() -> None:
         env, creds, drop = setup_database("sqlite", workdir, "locmemcache://", 8000)
         try:
             for alg in args.algorithms.split(","):
-                body = json.dumps(
-                    {
-                        "grant_type": "client_credentials",
-                        "client_id": creds["client_id"],
-                        "client_secret": creds["client_secret"],
-                        "audience": creds["audiences"][alg],
-                    }
-                ).encode()
+                body = token_body(creds, alg).encode()
                 row = {}
                 for label, settings, events in (
                     ("hand-written view", "bench.reference_settings", "off"),

@@ -446,6 +446,17 @@ def token_body(creds: dict, alg: str) -> str:
     )
 
 
+ALGORITHMS = ("RS256", "ES256", "HS256")
+
+
+def logged_target(alg: str) -> str:
+    return f"Authport {alg} client_credentials"
+
+
+def unlogged_target(alg: str) -> str:
+    return f"Authport {alg}, no log events"
+
+
 def targets_for(creds: dict, userinfo_token: str) -> list[Target]:
     json_headers = {"Content-Type": "application/json"}
     token_path = f"/{TENANT}/oauth/token"
@@ -453,12 +464,12 @@ def targets_for(creds: dict, userinfo_token: str) -> list[Target]:
     # Per algorithm, the three that are compared run one after the other in each round: the hand
     # view, Authport, and Authport without log events, so that a change in the machine's load
     # between them is as small as it can be (the ratios are taken per round: median_ratio).
-    for alg in ("RS256", "ES256", "HS256"):
+    for alg in ALGORITHMS:
         hand = f"hand-written {alg} view"
         targets.append(Target(hand, "reference", "POST", token_path, token_body(creds, alg), json_headers))
         targets.append(
             Target(
-                f"Authport {alg} client_credentials",
+                logged_target(alg),
                 "authport",
                 "POST",
                 token_path,
@@ -470,7 +481,7 @@ def targets_for(creds: dict, userinfo_token: str) -> list[Target]:
         # The same server settings with LOG_EVENTS_ENABLED=false: what recording the events costs.
         targets.append(
             Target(
-                f"Authport {alg}, no log events",
+                unlogged_target(alg),
                 "authport-unlogged",
                 "POST",
                 token_path,
@@ -641,38 +652,31 @@ def compare(kind: str, args, load, workdir: Path, cache_url: str) -> dict:
             result["ratio"] = median_ratio(per_target[target.name], per_target[target.reference])
             result["rounds_ratio"] = round_ratios(per_target[target.name], per_target[target.reference])
         results[target.name] = result
-    logging_keeps = {
-        alg: median_ratio(
-            per_target[f"Authport {alg} client_credentials"], per_target[f"Authport {alg}, no log events"]
-        )
-        for alg in ("RS256", "ES256", "HS256")
-        if f"Authport {alg} client_credentials" in results and f"Authport {alg}, no log events" in results
-    }
-    # What recording costs in the server's CPU, the other measure of it: throughput on a shared machine
-    # moves with its neighbours, CPU time per request less so.
-    logging_cpu_us = {
-        alg: round(results[logged]["server_cpu_us"] - results[unlogged]["server_cpu_us"], 1)
-        for alg in ("RS256", "ES256", "HS256")
-        for logged, unlogged in [(f"Authport {alg} client_credentials", f"Authport {alg}, no log events")]
-        if logged in results
-        and unlogged in results
-        and results[logged]["server_cpu_us"] is not None
-        and results[unlogged]["server_cpu_us"] is not None
-    }
+    logging = logging_cost(results, per_target)
     return {
         "server": config.label,
         "reference_server": reference_config.label,
         "cache": cache_url,
         "targets": results,
-        "logging_keeps": logging_keeps,  # token throughput with log events / without (SPEC 9: >= 0.9)
-        "logging_keeps_rounds": {
-            alg: round_ratios(
-                per_target[f"Authport {alg} client_credentials"], per_target[f"Authport {alg}, no log events"]
-            )
-            for alg in logging_keeps
-        },
-        "logging_cpu_us": logging_cpu_us,  # server CPU per token request, with log events minus without
+        **logging,
     }
+
+
+def logging_cost(results: dict, per_target: dict) -> dict:
+    """What log events cost, per algorithm measured both ways: the token throughput kept with them
+    (SPEC 9: >= 0.9), its rounds' own ratios, and the server CPU they add to a request, the other
+    measure of it (throughput on a shared machine moves with its neighbours, CPU time less so)."""
+    cost = {"logging_keeps": {}, "logging_keeps_rounds": {}, "logging_cpu_us": {}}
+    for alg in ALGORITHMS:
+        logged, unlogged = logged_target(alg), unlogged_target(alg)
+        if logged not in results or unlogged not in results:
+            continue
+        cost["logging_keeps"][alg] = median_ratio(per_target[logged], per_target[unlogged])
+        cost["logging_keeps_rounds"][alg] = round_ratios(per_target[logged], per_target[unlogged])
+        cpu, cpu_unlogged = results[logged]["server_cpu_us"], results[unlogged]["server_cpu_us"]
+        if cpu is not None and cpu_unlogged is not None:
+            cost["logging_cpu_us"][alg] = round(cpu - cpu_unlogged, 1)
+    return cost
 
 
 def print_comparison(kind: str, run: dict) -> None:
@@ -694,7 +698,7 @@ def print_comparison(kind: str, run: dict) -> None:
         spread = rounds_spread(run.get("logging_keeps_rounds", {}).get(alg))
         line = f"With log events, the {alg} token endpoint keeps {kept:.0%} of its throughput without them"
         cpu = run.get("logging_cpu_us", {}).get(alg)
-        unlogged = run["targets"].get(f"Authport {alg}, no log events", {}).get("server_cpu_us")
+        unlogged = run["targets"].get(unlogged_target(alg), {}).get("server_cpu_us")
         if cpu is not None and unlogged:
             line += f"; they cost {cpu:.0f} µs of server CPU a request ({cpu / unlogged:.0%})"
         print(f"{line} (rounds {spread}).")
