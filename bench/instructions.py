@@ -144,6 +144,9 @@ def measure(env: dict, *, settings: str, events: str, body: bytes, args, workdir
     dumps = sorted(workdir.glob(f"{out.name}.*.1"))  # the --dump of the serving process
     if not dumps:
         raise SystemExit("callgrind wrote no dump: is callgrind_control on the PATH?")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy(dumps[0], args.keep / out.name)  # for callgrind_annotate
     return round(_total(dumps[0]) / args.requests)
 
 
@@ -155,6 +158,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300, help="requests before counting (default 300)")
     parser.add_argument(
         "--algorithms", default=",".join(ALGORITHMS), help="among RS256,ES256,HS256 (default all)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="a folder to keep each callgrind dump in, for callgrind_annotate"
+    )
+    parser.add_argument(
+        "--only", default="", help="configurations whose label holds this text (default all)"
     )
     parser.add_argument("--serve", nargs=2, type=int, help=argparse.SUPPRESS)  # the measured process
     args = parser.parse_args()
@@ -179,6 +188,8 @@ def main() -> None:
                     ("Authport, events built", "authport.settings.base", "built"),
                     ("Authport, events stored", "authport.settings.base", "stored"),
                 ):
+                    if args.only not in label:
+                        continue
                     row[label] = measure(
                         env, settings=settings, events=events, body=body, args=args, workdir=workdir
                     )
@@ -193,6 +204,8 @@ def main() -> None:
         f"{'':<8} {'hand view':>10} {'Authport':>10} {'ratio':>6} {'event, built':>13} {'event, stored':>14}"
     )
     for alg, row in results.items():
+        if len(row) < 4:
+            continue
         hand, ours = row["hand-written view"], row["Authport, no log events"]
         built = row["Authport, events built"] - ours
         stored = row["Authport, events stored"] - ours

@@ -7,6 +7,7 @@ on METRICS_BIND, never on the public port. Without that directory (tests, `manag
 stay in this process's default registry.
 """
 
+import functools
 import json
 import logging
 import sys
@@ -152,15 +153,34 @@ def _endpoint(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "unresolved"
-    if match.route.startswith(MANAGEMENT_ROUTE):
+    return _endpoint_of(match.route, match.url_name, match.app_name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _endpoint_of(route: str, url_name: str | None, app_name: str) -> str:
+    """The `endpoint` label of a URL pattern (a pattern's answer never changes: kept per pattern)."""
+    if route.startswith(MANAGEMENT_ROUTE):
         return "management_api"
-    if match.url_name is None and match.route.startswith(
-        ("<slug:tenant_slug>/.well-known/oauth-", ".well-known/oauth-")
-    ):
+    if url_name is None and route.startswith(("<slug:tenant_slug>/.well-known/oauth-", ".well-known/oauth-")):
         return "discovery"
-    if match.app_name == "admin" or match.route.startswith("admin/"):
+    if app_name == "admin" or route.startswith("admin/"):
         return "admin"
-    return ENDPOINTS.get(match.url_name or "", "other")
+    return ENDPOINTS.get(url_name or "", "other")
+
+
+_series: dict[tuple[str, int], tuple] = {}
+
+
+def _request_series(endpoint: str, status: int) -> tuple:
+    """(observe the duration, count the response) of an endpoint and status, looked up once each."""
+    key = (endpoint, status)
+    series = _series.get(key)
+    if series is None:
+        series = _series[key] = (
+            _child(REQUEST_DURATION, endpoint).observe,
+            _child(RESPONSES, endpoint, f"{status // 100}xx").inc,
+        )
+    return series
 
 
 def _grant_type(request) -> str:
@@ -212,15 +232,15 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
         endpoint = _endpoint(request)
-        _child(REQUEST_DURATION, endpoint).observe(elapsed)
-        _child(RESPONSES, endpoint, f"{response.status_code // 100}xx").inc()
+        observe, count = _request_series(endpoint, response.status_code)
+        observe(elapsed)
+        count()
         match = request.resolver_match
         slug = match.kwargs.get("tenant_slug", "") if match is not None else ""
-        fields = {}
+        fields = None
         if endpoint == "token" and request.method == "POST":
             grant_type, outcome = _grant_type(request), _outcome(response)
-            tenant = _tenant(slug, outcome)
-            _child(TOKEN_REQUESTS, tenant, grant_type, outcome).inc()
+            _child(TOKEN_REQUESTS, _tenant(slug, outcome), grant_type, outcome).inc()
             fields = {"grant_type": grant_type, "outcome": outcome}
         if request_log.isEnabledFor(logging.INFO):
             request_log.info(
@@ -236,7 +256,7 @@ class RequestMetricsMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                     "endpoint": endpoint,
                     "tenant": slug or None,
-                    **fields,
+                    **(fields or {}),
                 },
             )
         return response

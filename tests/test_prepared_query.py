@@ -1,9 +1,15 @@
 """core.prepared: a queryset compiled once answers later runs exactly as the ORM would."""
 
+import json
+
 import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apis.models import ResourceServer
-from core.prepared import PreparedQuery
+from clients.models import Client
+from core.prepared import PreparedQuery, _json_text_converter
 from tests import factories
 
 
@@ -96,3 +102,37 @@ def test_a_receiver_of_a_models_init_signals_still_hears_prepared_rows(tenant, s
     # then: built by Django, whose __init__ sends the signal
     assert [api.identifier for api in found] == ["https://heard.test/"]
     assert heard == [ResourceServer]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+stored_texts = (
+    json_values.map(json.dumps) | st.text(max_size=20) | st.sampled_from(["", "[1,", "NaN", "\ud800"])
+)
+
+
+@given(stored_texts)
+def test_a_json_column_reads_as_djangos_json_field_reads_it(text):
+    # given
+    field = Client._meta.get_field("grant_types")
+    quick = _json_text_converter(field.from_db_value)
+    # when
+    expected, got = field.from_db_value(text, None, connection), quick(text, None, connection)
+    # then: the same value (NaN compared by its text, as NaN != NaN)
+    assert json.dumps(got) == json.dumps(expected)
+    assert type(got) is type(expected)
+
+
+def test_a_json_column_of_a_fetched_row_reads_as_the_orm_reads_it(tenant):
+    # given
+    app, _secret = factories.make_client(tenant, grant_types=["client_credentials", "password"])
+    query = PreparedQuery(Client, lambda *, pk: Client.objects.filter(pk=pk).only("grant_types"), pk=int)
+    # when
+    [found] = query.run(pk=app.pk)
+    # then
+    assert (
+        found.grant_types == Client.objects.get(pk=app.pk).grant_types == ["client_credentials", "password"]
+    )

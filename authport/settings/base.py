@@ -174,9 +174,10 @@ MIDDLEWARE = [
     # Resolves the Host (tenant host, custom domain, PUBLIC_URL's) before anything reads it or the path.
     "tenants.hosts.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # The OAuth protocol endpoints answer here: they use none of the middleware below (core/sessionless.py).
     "core.sessionless.SessionlessMiddleware",
+    # Static files (the admin's): no protocol endpoint's path is one, so those skip this lookup.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
