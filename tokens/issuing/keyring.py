@@ -5,11 +5,13 @@ which kid is current is read from the database with each request (folded into th
 query), so a rotation takes effect in every worker at once. No PEM parsing per request.
 """
 
+import json
 import threading
 from functools import lru_cache
 
 from jwt import PyJWS
 from jwt.algorithms import HMACAlgorithm
+from jwt.utils import base64url_encode
 
 from core.compact_json import compact_json
 from tenants.keys import load_private_key
@@ -64,8 +66,25 @@ def hmac_secret(secret: str) -> _CheckedHMACSecret:
     return _CheckedHMACSecret(HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(secret))
 
 
+@lru_cache(maxsize=1024)
+def _header_segment(alg: str, header_items: tuple) -> bytes:
+    """The JWS header's base64url segment, as PyJWS.encode writes it (its default `typ`, the given
+    headers, sorted keys, compact separators). It depends only on the alg, typ and kid, so it is
+    written once for each: PyJWS built a new JSON encoder for it in every token."""
+    header = {"typ": _JWS.header_typ, "alg": alg, **dict(header_items)}
+    if not header["typ"]:
+        del header["typ"]
+    return base64url_encode(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
+
+
 def jwt_signed(claims: dict, key, *, alg: str, headers: dict) -> str:
-    """A compact JWS of the claims, as `jwt.encode` writes it (PyJWT's own JWS layer), the claims
-    written by core.compact_json (PyJWT's separators, without a new encoder per token)."""
-    payload = compact_json(claims)
-    return _JWS.encode(payload, key, algorithm=alg, headers=headers)
+    """A compact JWS of the claims, as `jwt.encode` writes it, signed by PyJWT's own algorithm
+    objects: the header segment kept per (alg, typ, kid), the claims written by core.compact_json.
+    Keys are the cached, already-loaded ones (private_key, hmac_secret): made at their full size, so
+    PyJWS's per-token key-length warning has nothing to say about them."""
+    algorithm = _JWS.get_algorithm_by_name(alg)
+    signing_input = (
+        _header_segment(alg, tuple(headers.items())) + b"." + base64url_encode(compact_json(claims))
+    )
+    signature = algorithm.sign(signing_input, algorithm.prepare_key(key))
+    return (signing_input + b"." + base64url_encode(signature)).decode()
