@@ -123,6 +123,10 @@ def _store(rows: list[tuple], *, durable: bool = True) -> None:
             connection.close()  # a broken connection is reopened on the next batch
 
 
+class _CloseMarker(threading.Event):
+    """A flush marker after which the writer thread closes its database connection."""
+
+
 class _Writer:
     """One daemon thread per process (started lazily, again after a fork) draining the queue.
 
@@ -145,11 +149,13 @@ class _Writer:
         if not self._wake.is_set():
             self._wake.set()
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued event is stored (tests, commands). True when drained in time."""
+    def flush(self, timeout: float = 5.0, *, close_connection: bool = False) -> bool:
+        """Wait until every queued event is stored (tests, commands). True when drained in time.
+        `close_connection`: the thread then closes its database connection (a test database can only
+        be dropped once no connection holds it)."""
         if self._pid != os.getpid():
             return True  # nothing was queued in this process
-        reached = threading.Event()
+        reached = _CloseMarker() if close_connection else threading.Event()
         self._queue.append(reached)
         self._wake.set()
         return reached.wait(timeout)
@@ -182,6 +188,8 @@ class _Writer:
                 if rows:
                     _store(rows, durable=False)
             finally:
+                if any(isinstance(marker, _CloseMarker) for marker in reached):
+                    connection.close()  # this thread's own connection
                 for marker in reached:
                     marker.set()
 
@@ -194,8 +202,10 @@ def log_event_unrecorded() -> str:
     return new_log_id(timezone.now())
 
 
-def log_events_flush(timeout: float = 5.0) -> bool:
-    return True if settings.LOG_EVENTS_SYNC else _writer.flush(timeout)
+def log_events_flush(timeout: float = 5.0, *, close_connection: bool = False) -> bool:
+    if settings.LOG_EVENTS_SYNC:
+        return True
+    return _writer.flush(timeout, close_connection=close_connection)
 
 
 def _hostname(request) -> str:

@@ -31,8 +31,26 @@ def test_served_events_are_stored_by_the_writer_thread(client, settings, tenant,
 
     # then: the answer did not wait for the write, and the event arrives
     assert resp.status_code == 200
-    assert log_events_flush(timeout=10)
+    assert log_events_flush(timeout=10, close_connection=True)  # the test database can be dropped
     assert LogEvent.objects.get(log_id=resp["Authport-Log-Id"]).type == "seccft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_stores_again_after_closing_its_connection(client, settings, tenant, m2m_app, rs256_api):
+    # given: a writer that closed its connection at a flush
+    settings.LOG_EVENTS_SYNC = False
+    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
+    first = client.post("/acme/oauth/token", body)
+    assert log_events_flush(timeout=10, close_connection=True)
+
+    # when
+    second = client.post("/acme/oauth/token", body)
+
+    # then: it connects again for the next batch
+    assert log_events_flush(timeout=10, close_connection=True)
+    assert (
+        LogEvent.objects.filter(log_id__in=[first["Authport-Log-Id"], second["Authport-Log-Id"]]).count() == 2
+    )
 
 
 @pytest.mark.django_db(transaction=True)
