@@ -79,7 +79,7 @@ def _json_text_converter(field_converter):
     return converted
 
 
-def _quick(functions: list) -> list:
+def _orjson_first(functions: list) -> list:
     """The converters, with a plain JSONField's (no decoder of its own) read by orjson first."""
     return [
         _json_text_converter(f)
@@ -178,7 +178,7 @@ class PreparedQuery:
                 model_end=len(select_fields),
                 annotations=list((compiler.annotation_col_map or {}).items()),
                 converters=[
-                    (column, (_quick(functions), expression))
+                    (column, (_orjson_first(functions), expression))
                     for column, (functions, expression) in compiler.get_converters(columns).items()
                 ],
             )
@@ -222,7 +222,7 @@ class PreparedSelect:
         converters = []
         for column, field in enumerate(self.fields):
             expression = field.cached_col
-            functions = _quick(
+            functions = _orjson_first(
                 connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
             )
             if functions:

@@ -8,7 +8,7 @@ again. Measured by callgrind on a token request (bench/instructions.py): the nin
 response cost about 37,000 instructions more through Django's class than through this one.
 
 The answers are Django's: a name is looked up in the same store; a value is stored as Django stores
-it, and anything but a printable-ASCII name and value with no CR or LF goes through Django's own
+it, and anything but an ASCII name and value with no CR or LF goes through Django's own
 conversion, so non-Latin-1 text is MIME-encoded and a newline raises BadHeaderError as before.
 """
 
