@@ -1,17 +1,17 @@
 """The log writer: off the request path when served, never failing a request, losses counted."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 
-from logs.ids import new_log_id
+from logs import recorder
+from logs.ids import log_id_after, log_id_floor, log_id_now, micros_datetime, new_log_id
 from logs.models import LogEvent
 from logs.recorder import log_event_record, log_events_flush, lost_events
 
 
 def test_log_ids_sort_by_time():
-    import datetime as dt
-
     earlier = new_log_id(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     later = new_log_id(dt.datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC))
     assert earlier.isdigit()
@@ -33,6 +33,50 @@ def test_served_events_are_stored_by_the_writer_thread(client, settings, tenant,
     assert resp.status_code == 200
     assert log_events_flush(timeout=10, close_connection=True)  # the test database can be dropped
     assert LogEvent.objects.get(log_id=resp["Authport-Log-Id"]).type == "seccft"
+
+
+def test_an_id_made_now_holds_the_instant_it_gives():
+    # when
+    log_id, micros = log_id_now()
+    when = micros_datetime(micros)
+
+    # then: the id sorts within its own microsecond, as new_log_id's do
+    assert log_id_floor(when) <= log_id < log_id_after(when)
+    assert log_id[:20] == new_log_id(when)[:20]
+    assert micros_datetime(1_767_225_600_000_001) == dt.datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_served_event_is_stored_at_the_instant_its_id_names(client, settings, tenant, m2m_app, rs256_api):
+    # given: the writer thread (it turns the queued microseconds into each database's datetime)
+    settings.LOG_EVENTS_SYNC = False
+
+    # when
+    resp = client.post(
+        "/acme/oauth/token",
+        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
+    )
+
+    # then
+    assert log_events_flush(timeout=10, close_connection=True)
+    event = LogEvent.objects.get(log_id=resp["Authport-Log-Id"])
+    assert log_id_floor(event.date) <= event.log_id < log_id_after(event.date)
+    assert abs(event.date - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_does_not_wait_out_the_linger(client, settings, monkeypatch, tenant, m2m_app, rs256_api):
+    # given: a writer that would let an event wait a minute for company
+    settings.LOG_EVENTS_SYNC = False
+    monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
+    resp = client.post(
+        "/acme/oauth/token",
+        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
+    )
+
+    # when / then: the flush cuts it short
+    assert log_events_flush(timeout=10, close_connection=True)
+    assert LogEvent.objects.filter(log_id=resp["Authport-Log-Id"]).exists()
 
 
 @pytest.mark.django_db(transaction=True)
