@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 
 import orjson
 from django.conf import settings
@@ -23,10 +24,13 @@ from logs.models import LogEvent
 logger = logging.getLogger("authport.logs")
 
 BATCH_SIZE = 500
-# How long an event may wait for company before it is written. Each batch costs a transaction and,
-# for the writer thread, a few handovers of the GIL to and from the request thread; at 0.05 s the
-# writer cost twice the CPU an event (measured under load: 25 against 12 µs on PostgreSQL).
+# Under load, how long an event may wait for company before it is written. Each batch costs a
+# transaction and, for the writer thread, a few handovers of the GIL to and from the request thread;
+# at 0.05 s the writer cost twice the CPU an event (measured under load: 25 against 12 µs on
+# PostgreSQL). Below BUSY_EVENTS_PER_SECOND the writer does not wait: an event can be read back at once.
 LINGER_SECONDS = 0.25
+BUSY_EVENTS_PER_SECOND = 100
+RATE_WINDOW_SECONDS = 0.5  # the rate is the events drained over such a window
 
 
 class _LossCounter:
@@ -194,19 +198,29 @@ class _Writer:
 
     def _run(self) -> None:
         queued, wake, hurry = self._queue, self._wake, self._hurry
+        busy, window_start, window_rows = False, time.monotonic(), 0
         while True:
             if not queued:
                 wake.wait()
                 wake.clear()
+                idle_for = time.monotonic() - window_start
+                if idle_for >= RATE_WINDOW_SECONDS:  # woken after an idle spell: not busy any more
+                    busy = window_rows >= BUSY_EVENTS_PER_SECOND * idle_for
+                    window_start, window_rows = time.monotonic(), 0
                 continue
-            # Let company arrive while asleep, rather than being woken by every event: under load one
+            # Under load, let company arrive while asleep rather than being woken by every event: one
             # statement and one commit carry many events, and the request threads keep the GIL.
-            if hurry.wait(LINGER_SECONDS):  # a flush is waiting
+            if busy and hurry.wait(LINGER_SECONDS):  # a flush is waiting
                 hurry.clear()
             rows, reached = [], []
             while queued and len(rows) < BATCH_SIZE:
                 item = queued.popleft()
                 (reached if isinstance(item, threading.Event) else rows).append(item)
+            window_rows += len(rows)
+            now = time.monotonic()
+            if now - window_start >= RATE_WINDOW_SECONDS:  # an idle spell makes a long, slow window
+                busy = window_rows >= BUSY_EVENTS_PER_SECOND * (now - window_start)
+                window_start, window_rows = now, 0
             try:
                 if rows:
                     _store(rows, durable=False)
@@ -237,6 +251,11 @@ def _hostname(request) -> str:
     return getattr(request, "validated_host", None) or request.get_host()  # tenants.hosts checked it
 
 
+def encode_details(details: dict | None) -> str:
+    """The `details` column's text, as it is stored. TypeError for a value JSON cannot hold."""
+    return orjson.dumps(details or {}).decode()
+
+
 def log_event_record(
     *,
     tenant,
@@ -254,18 +273,21 @@ def log_event_record(
     strategy_type: str = "",
     connection_name: str = "",
     details: dict | None = None,
+    details_text: str | None = None,
 ) -> str:
     """Queue one event and return its `log_id`. Callers pass only what may be shown: never a
-    secret, password, code or token (SPEC section 9)."""
+    secret, password, code or token (SPEC section 9). `details_json`: the details already written
+    by `encode_details`, for a caller that keeps them."""
     log_id, micros = log_id_now()
     if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: the same request, nothing recorded
         return log_id
-    try:
-        details_json = orjson.dumps(details or {}).decode()  # the JSON field's text, as it is stored
-    except TypeError:  # a value JSON cannot hold: the event is lost, never the request
-        lost_events.add(1)
-        logger.exception("Could not encode the details of a %s log event; it is lost.", type)
-        return log_id
+    if details_text is None:
+        try:
+            details_text = encode_details(details)
+        except TypeError:  # a value JSON cannot hold: the event is lost, never the request
+            lost_events.add(1)
+            logger.exception("Could not encode the details of a %s log event; it is lost.", type)
+            return log_id
     meta = request.META if request is not None else {}
     # A tuple of strings, numbers and a datetime (in _COLUMNS' order), which the garbage collector
     # stops tracking: an event's dicts and lists, kept alive until the writer's batch, would outlive
@@ -287,7 +309,7 @@ def log_event_record(
         strategy,
         strategy_type,
         connection_name,
-        details_json,
+        details_text,
         micros,
     )
     if settings.LOG_EVENTS_SYNC:

@@ -1,15 +1,17 @@
 """The token service's log events (SPEC section 9): Auth0's type codes, and the explanation of the
 request as the explainer gives it (`details.explanation`), so any past request can be explained."""
 
+from operator import attrgetter
+
 from django.conf import settings
 
 from clients.models import Client
 from core.exceptions import AuthportError
-from logs.recorder import log_event_record, log_event_unrecorded
+from logs.recorder import encode_details, log_event_record, log_event_unrecorded
 from tenants.models import USER_DATABASE
 from tokens.decision.scopes import parse_scope
 from tokens.decision.token_request import PASSWORD_GRANTS, TokenDecision
-from tokens.explanation.explain import decision_explain, error_outcome, refusal_fix
+from tokens.explanation.explain import decision_explain, decision_outcome, error_outcome, refusal_fix
 
 GrantType = Client.GrantType
 # (success, failure) per grant, Auth0's codes.
@@ -40,27 +42,101 @@ def _type_for(grant_type: str | None, ok: bool) -> str:
     return success if ok else failure
 
 
+_STEP_TEXT = attrgetter("step", "detail")
+
+
+class _RepeatedExchanges:
+    """The event of a client_credentials JWT issued again for the same request, kept per process.
+
+    Most token traffic is a machine asking for the same token over and over; each such event differs
+    only in its id, time and connection (ip, user agent, host), and building its explanation again
+    was most of what an event cost the request. The key holds everything the event is made of: the
+    request's shown parameters, the client's id and name, every step's text, the outcome (format,
+    alg, kid, audiences, scope) and where the audience came from; a change to any of them (a rotated
+    key, a renamed client, another scope) is another key. Bounded: when full it starts again.
+    """
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._fields: dict[tuple, dict] = {}
+
+    @staticmethod
+    def key(decision: TokenDecision, params: dict, error: AuthportError | None) -> tuple | None:
+        resolution = decision.resolution
+        if (
+            error is not None
+            or decision.refusal is not None
+            or decision.grant_type != GrantType.CLIENT_CREDENTIALS
+            or resolution is None
+            or resolution.format != "jwt"
+        ):
+            return None
+        outcome = decision_outcome(decision)
+        return (
+            decision.client.client_id,
+            decision.client.name,
+            tuple(map(params.get, SHOWN_PARAMETERS)),
+            tuple(map(_STEP_TEXT, decision.steps)),
+            resolution.requested_audience,
+            resolution.audience_source,
+            outcome["alg"],
+            outcome["kid"],
+            outcome["scope"],
+            tuple(outcome["audiences"]),
+        )
+
+    def get(self, key: tuple | None) -> dict | None:
+        return None if key is None else self._fields.get(key)
+
+    def keep(self, key: tuple | None, fields: dict) -> None:
+        if key is None:
+            return
+        if len(self._fields) >= self.LIMIT:
+            self._fields = {}
+        self._fields[key] = fields
+
+
+_repeated_exchanges = _RepeatedExchanges()
+
+
 def exchange_event_record(
     *, request, decision: TokenDecision, params: dict, ip: str, hints, error: AuthportError | None = None
 ) -> str:
     """An exchange's event: `error` is the refusal, or an error raised while issuing."""
     if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: not even built (logs.recorder)
         return log_event_unrecorded()
-    client, tenant = decision.client, decision.client.tenant
+    tenant = decision.client.tenant
+    key = _repeated_exchanges.key(decision, params, error)
+    fields = _repeated_exchanges.get(key)
+    if fields is None:
+        fields = _exchange_event_fields(decision=decision, params=params, hints=hints, error=error)
+        if key is not None:
+            _repeated_exchanges.keep(key, _encoded(fields))
+    return log_event_record(tenant=tenant, request=request, ip=ip, **fields)
+
+
+def _encoded(fields: dict) -> dict:
+    """The fields with their details written once, as they are stored (an explanation is all text)."""
+    kept = {name: value for name, value in fields.items() if name != "details"}
+    return {**kept, "details_text": encode_details(fields["details"])}
+
+
+def _exchange_event_fields(
+    *, decision: TokenDecision, params: dict, hints, error: AuthportError | None
+) -> dict:
+    client = decision.client
     explanation = decision_explain(decision, hints=hints, requested_scope=parse_scope(params.get("scope")))
     if error is not None and decision.refusal is None:  # failed while issuing (a concurrent replay)
         explanation = {**explanation, "outcome": error_outcome(error), "fix": refusal_fix(error, hints)}
     user = decision.user
     resolution = decision.resolution
     password_grant = decision.grant_type in PASSWORD_GRANTS
-    return log_event_record(
-        tenant=tenant,
+    return dict(
         type=_type_for(decision.grant_type, error is None),
         description=EXCHANGE_DESCRIPTIONS.get(decision.grant_type, "Token exchange")
         if error is None
         else error.message,
-        request=request,
-        ip=ip,
         client_id=client.client_id,
         client_name=client.name,
         user_id=getattr(user, "user_id", ""),

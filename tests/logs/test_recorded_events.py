@@ -296,3 +296,45 @@ def test_logout_is_slo_or_flo(client, tenant, ok):
     assert resp.status_code == (302 if ok else 400)
     event = LogEvent.objects.get()
     assert (event.type, event.client_id) == ("slo" if ok else "flo", spa.client_id)
+
+
+def test_the_same_token_asked_again_is_explained_afresh_for_each_change(client, tenant, m2m_app, rs256_api):
+    """An event of a repeated client_credentials request is kept per process (tokens.events): each
+    event still has its own id, time and connection, and a change to the client, the API, the
+    grant's scope or the signing key shows in the next event, as the dry run shows it."""
+    from clients.models import ClientGrant
+    from tenants.services import signing_keys_rotate
+
+    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
+
+    def asked(user_agent: str) -> LogEvent:
+        resp = client.post("/acme/oauth/token", body, HTTP_USER_AGENT=user_agent)
+        assert resp.status_code == 200
+        event = only_event(resp)
+        assert event.details["explanation"] == dry_run(tenant, body)
+        assert event.user_agent == user_agent
+        return event
+
+    first, again = asked("first/1.0"), asked("again/1.0")
+    assert first.log_id != again.log_id
+    assert first.date <= again.date
+    assert again.details == first.details
+
+    kid_before = again.details["explanation"]["outcome"]["kid"]
+    signing_keys_rotate(tenant=tenant)
+    rotated = asked("rotated/1.0")
+    assert rotated.details["explanation"]["outcome"]["kid"] != kid_before
+
+    m2m_app.client.name = "Renamed worker"
+    m2m_app.client.save()
+    rs256_api.name = "Renamed API"
+    rs256_api.save()
+    renamed = asked("renamed/1.0")
+    assert renamed.client_name == "Renamed worker"
+    details = [step["detail"] for step in renamed.details["explanation"]["steps"]]
+    assert any(detail.startswith('Found API "Renamed API"') for detail in details)
+
+    ClientGrant.objects.filter(client=m2m_app.client, resource_server=rs256_api).update(scope=[])
+    narrowed = asked("narrowed/1.0")
+    assert narrowed.scope == ""
+    assert narrowed.details["explanation"]["outcome"]["scope"] == ""

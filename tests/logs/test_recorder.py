@@ -1,9 +1,11 @@
 """The log writer: off the request path when served, never failing a request, losses counted."""
 
 import datetime as dt
+import time
 from types import SimpleNamespace
 
 import pytest
+from django.db import OperationalError
 
 from logs import recorder
 from logs.ids import log_id_after, log_id_floor, log_id_now, micros_datetime, new_log_id
@@ -66,17 +68,51 @@ def test_a_served_event_is_stored_at_the_instant_its_id_names(client, settings, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_flush_does_not_wait_out_the_linger(client, settings, monkeypatch, tenant, m2m_app, rs256_api):
-    # given: a writer that would let an event wait a minute for company
+    # given: a writer that counts itself busy at any rate, and lets an event wait a minute for company
     settings.LOG_EVENTS_SYNC = False
+    monkeypatch.setattr(recorder, "BUSY_EVENTS_PER_SECOND", 0)
+    monkeypatch.setattr(recorder, "RATE_WINDOW_SECONDS", 0)
     monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
-    resp = client.post(
-        "/acme/oauth/token",
-        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
-    )
+    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
+    client.post("/acme/oauth/token", body)
+    assert log_events_flush(timeout=10)  # after this batch the writer is busy
 
-    # when / then: the flush cuts it short
+    # when
+    resp = client.post("/acme/oauth/token", body)
+
+    # then: the flush cuts the linger short
     assert log_events_flush(timeout=10, close_connection=True)
     assert LogEvent.objects.filter(log_id=resp["Authport-Log-Id"]).exists()
+
+
+def _stored(log_id: str) -> bool:
+    try:
+        return LogEvent.objects.filter(log_id=log_id).exists()
+    except OperationalError:  # the tests' shared-cache SQLite: the writer holds the table this instant
+        return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_a_low_rate_an_event_can_be_read_back_at_once(
+    client, settings, monkeypatch, tenant, m2m_app, rs256_api
+):
+    # given: the served writer, with a linger no reader would wait out
+    settings.LOG_EVENTS_SYNC = False
+    monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
+    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
+    client.post("/acme/oauth/token", body)
+    assert log_events_flush(timeout=10)
+    time.sleep(recorder.RATE_WINDOW_SECONDS + 0.1)  # an idle spell: a rate far below BUSY_EVENTS_PER_SECOND
+
+    # when: one request, and no flush
+    resp = client.post("/acme/oauth/token", body)
+
+    # then: the event is there within moments, not after the linger
+    deadline = time.monotonic() + 10
+    while not _stored(resp["Authport-Log-Id"]):
+        assert time.monotonic() < deadline, "the event waited for company at a low rate"
+        time.sleep(0.02)
+    assert log_events_flush(timeout=10, close_connection=True)
 
 
 @pytest.mark.django_db(transaction=True)
