@@ -146,6 +146,23 @@ def _store(rows: list[tuple], *, durable: bool = True) -> None:
             connection.close()  # a broken connection is reopened on the next batch
 
 
+class _Rate:
+    """Whether events arrive at BUSY_EVENTS_PER_SECOND or more, counted over windows of at least
+    RATE_WINDOW_SECONDS (an idle spell makes one long, slow window)."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self._start, self._rows = time.monotonic(), 0
+
+    def count(self, rows: int) -> None:
+        self._rows += rows
+        now = time.monotonic()
+        elapsed = now - self._start
+        if elapsed >= RATE_WINDOW_SECONDS:
+            self.busy = self._rows >= BUSY_EVENTS_PER_SECOND * elapsed
+            self._start, self._rows = now, 0
+
+
 class _CloseMarker(threading.Event):
     """A flush marker after which the writer thread closes its database connection."""
 
@@ -198,29 +215,22 @@ class _Writer:
 
     def _run(self) -> None:
         queued, wake, hurry = self._queue, self._wake, self._hurry
-        busy, window_start, window_rows = False, time.monotonic(), 0
+        rate = _Rate()
         while True:
             if not queued:
                 wake.wait()
                 wake.clear()
-                idle_for = time.monotonic() - window_start
-                if idle_for >= RATE_WINDOW_SECONDS:  # woken after an idle spell: not busy any more
-                    busy = window_rows >= BUSY_EVENTS_PER_SECOND * idle_for
-                    window_start, window_rows = time.monotonic(), 0
+                rate.count(0)  # woken after an idle spell: not busy any more
                 continue
             # Under load, let company arrive while asleep rather than being woken by every event: one
             # statement and one commit carry many events, and the request threads keep the GIL.
-            if busy and hurry.wait(LINGER_SECONDS):  # a flush is waiting
+            if rate.busy and hurry.wait(LINGER_SECONDS):  # a flush is waiting
                 hurry.clear()
             rows, reached = [], []
             while queued and len(rows) < BATCH_SIZE:
                 item = queued.popleft()
                 (reached if isinstance(item, threading.Event) else rows).append(item)
-            window_rows += len(rows)
-            now = time.monotonic()
-            if now - window_start >= RATE_WINDOW_SECONDS:  # an idle spell makes a long, slow window
-                busy = window_rows >= BUSY_EVENTS_PER_SECOND * (now - window_start)
-                window_start, window_rows = now, 0
+            rate.count(len(rows))
             try:
                 if rows:
                     _store(rows, durable=False)
@@ -276,7 +286,7 @@ def log_event_record(
     details_text: str | None = None,
 ) -> str:
     """Queue one event and return its `log_id`. Callers pass only what may be shown: never a
-    secret, password, code or token (SPEC section 9). `details_json`: the details already written
+    secret, password, code or token (SPEC section 9). `details_text`: the details already written
     by `encode_details`, for a caller that keeps them."""
     log_id, micros = log_id_now()
     if not settings.LOG_EVENTS_ENABLED:  # the benchmark's baseline: the same request, nothing recorded
@@ -289,7 +299,7 @@ def log_event_record(
             logger.exception("Could not encode the details of a %s log event; it is lost.", type)
             return log_id
     meta = request.META if request is not None else {}
-    # A tuple of strings, numbers and a datetime (in _COLUMNS' order), which the garbage collector
+    # A tuple of strings and numbers (in _COLUMNS' order), which the garbage collector
     # stops tracking: an event's dicts and lists, kept alive until the writer's batch, would outlive
     # the young generations and make full collections of the whole heap more frequent.
     row = (

@@ -20,16 +20,20 @@ def test_log_ids_sort_by_time():
     assert earlier < later
 
 
+def ask_token(client, app, api):
+    """A client_credentials token request of `app` for `api`, through the served endpoint."""
+    return client.post(
+        "/acme/oauth/token", {"grant_type": "client_credentials", "audience": api.identifier, **app.creds}
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_served_events_are_stored_by_the_writer_thread(client, settings, tenant, m2m_app, rs256_api):
     # given: the served configuration, not the tests' in-request writes
     settings.LOG_EVENTS_SYNC = False
 
     # when
-    resp = client.post(
-        "/acme/oauth/token",
-        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
-    )
+    resp = ask_token(client, m2m_app, rs256_api)
 
     # then: the answer did not wait for the write, and the event arrives
     assert resp.status_code == 200
@@ -54,10 +58,7 @@ def test_a_served_event_is_stored_at_the_instant_its_id_names(client, settings, 
     settings.LOG_EVENTS_SYNC = False
 
     # when
-    resp = client.post(
-        "/acme/oauth/token",
-        {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds},
-    )
+    resp = ask_token(client, m2m_app, rs256_api)
 
     # then
     assert log_events_flush(timeout=10, close_connection=True)
@@ -73,12 +74,11 @@ def test_a_flush_does_not_wait_out_the_linger(client, settings, monkeypatch, ten
     monkeypatch.setattr(recorder, "BUSY_EVENTS_PER_SECOND", 0)
     monkeypatch.setattr(recorder, "RATE_WINDOW_SECONDS", 0)
     monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
-    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
-    client.post("/acme/oauth/token", body)
+    ask_token(client, m2m_app, rs256_api)
     assert log_events_flush(timeout=10)  # after this batch the writer is busy
 
     # when
-    resp = client.post("/acme/oauth/token", body)
+    resp = ask_token(client, m2m_app, rs256_api)
 
     # then: the flush cuts the linger short
     assert log_events_flush(timeout=10, close_connection=True)
@@ -99,13 +99,12 @@ def test_at_a_low_rate_an_event_can_be_read_back_at_once(
     # given: the served writer, with a linger no reader would wait out
     settings.LOG_EVENTS_SYNC = False
     monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
-    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
-    client.post("/acme/oauth/token", body)
+    ask_token(client, m2m_app, rs256_api)
     assert log_events_flush(timeout=10)
     time.sleep(recorder.RATE_WINDOW_SECONDS + 0.1)  # an idle spell: a rate far below BUSY_EVENTS_PER_SECOND
 
     # when: one request, and no flush
-    resp = client.post("/acme/oauth/token", body)
+    resp = ask_token(client, m2m_app, rs256_api)
 
     # then: the event is there within moments, not after the linger
     deadline = time.monotonic() + 10
@@ -119,12 +118,11 @@ def test_at_a_low_rate_an_event_can_be_read_back_at_once(
 def test_the_writer_stores_again_after_closing_its_connection(client, settings, tenant, m2m_app, rs256_api):
     # given: a writer that closed its connection at a flush
     settings.LOG_EVENTS_SYNC = False
-    body = {"grant_type": "client_credentials", "audience": rs256_api.identifier, **m2m_app.creds}
-    first = client.post("/acme/oauth/token", body)
+    first = ask_token(client, m2m_app, rs256_api)
     assert log_events_flush(timeout=10, close_connection=True)
 
     # when
-    second = client.post("/acme/oauth/token", body)
+    second = ask_token(client, m2m_app, rs256_api)
 
     # then: it connects again for the next batch
     assert log_events_flush(timeout=10, close_connection=True)
