@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from core.metrics import log_events_lost
+from logs.details import EMPTY, DetailsKeys, day_date
 from logs.ids import log_id_now, micros_datetime
-from logs.models import LogEvent
+from logs.models import LogDetails, LogEvent
 
 logger = logging.getLogger("authport.logs")
 
@@ -49,24 +50,55 @@ class _LossCounter:
 lost_events = _LossCounter()
 
 
-# A queued row's columns, in this order; `date` last, queued as microseconds since the epoch (one
-# clock read in the request), which the writer turns into what each database stores.
+# A queued row's columns, in this order; `details` is queued as its JSON text and stored as a
+# LogDetails key (the writer's _split_details), and `date` comes last, queued as microseconds since the
+# epoch (one clock read in the request), which the writer turns into what each database stores.
 _COLUMNS = (
     "tenant_id", "log_id", "type", "description", "client_id", "client_name", "ip", "user_agent",
     "hostname", "user_id", "user_name", "audience", "scope", "strategy", "strategy_type", "connection",
-    "details", "date",
+    "details_ref", "date",
 )  # fmt: skip
 _FIELDS = [LogEvent._meta.get_field(name) for name in _COLUMNS]
+_DETAILS_FIELDS = [LogDetails._meta.get_field(name) for name in ("key", "tenant", "day", "details")]
+
+_details_keys = DetailsKeys()
+
+
+def _split_details(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """(the events, each with its details' key in place of their text; the distinct details rows)."""
+    events, details = [], {}
+    for row in rows:
+        text = row[-2]
+        if text == EMPTY:
+            key = None
+        else:
+            key, day = _details_keys.key(row[0], row[-1], text)
+            if key not in details:
+                details[key] = (key, row[0], day, text)
+        events.append((*row[:-2], key, row[-1]))
+    return events, list(details.values())
 
 
 def _insert(rows: list[tuple]) -> None:
-    """Store a batch in as few statements as the database allows: COPY on PostgreSQL, multi-row
-    INSERTs elsewhere. The ORM's per-row compilation cost more than the rest of an event (measured:
-    about 350 µs a row); COPY costs PostgreSQL and the writer about half of a multi-row INSERT."""
+    """Store a batch in as few statements as the database allows: its distinct details (one
+    statement, those already stored are left alone), then its events by COPY on PostgreSQL, by
+    multi-row INSERTs elsewhere. The ORM's per-row compilation cost more than the rest of an event
+    (measured: about 350 µs a row); COPY costs PostgreSQL and the writer about half of a multi-row
+    INSERT."""
+    events, details = _split_details(rows)
+    if details:
+        adapt_day = connection.ops.adapt_datefield_value
+        _multi_row_insert(
+            LogDetails,
+            _DETAILS_FIELDS,
+            [(key, tenant_id, adapt_day(day_date(day)), text) for key, tenant_id, day, text in details],
+            suffix=" ON CONFLICT (key) DO NOTHING",  # PostgreSQL and SQLite alike
+        )
     if connection.vendor == "postgresql":
-        _copy(rows)
+        _copy(events)
     else:
-        _multi_row_insert(rows)
+        adapt_date = _date_adapter()
+        _multi_row_insert(LogEvent, _FIELDS, [(*row[:-1], adapt_date(row[-1])) for row in events])
 
 
 def _copy(rows: list[tuple]) -> None:
@@ -74,27 +106,22 @@ def _copy(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(LogEvent._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            # psycopg writes the datetime; PostgreSQL parses the JSON into jsonb
-            copy.write_row((*row[:-1], micros_datetime(row[-1])))
+            copy.write_row((*row[:-1], micros_datetime(row[-1])))  # psycopg writes the datetime
 
 
-def _multi_row_insert(rows: list[tuple]) -> None:
+def _multi_row_insert(model, fields: list, rows: list[tuple], suffix: str = "") -> None:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _FIELDS)
-    row_placeholders = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-    per_statement = max(1, connection.ops.bulk_batch_size(_FIELDS, rows))
-    adapt_date = _date_adapter()
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    row_placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             placeholders = ", ".join([row_placeholders] * len(chunk))
-            params = []
-            for row in chunk:
-                params.extend(row[:-1])
-                params.append(adapt_date(row[-1]))
             cursor.execute(
-                f"INSERT INTO {quote(LogEvent._meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - our own names
-                params,
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders}{suffix}",  # noqa: S608 - our own names
+                [value for row in chunk for value in row],
             )
 
 
@@ -262,7 +289,7 @@ def _hostname(request) -> str:
 
 
 def encode_details(details: dict | None) -> str:
-    """The `details` column's text, as it is stored. TypeError for a value JSON cannot hold."""
+    """The details' text, as LogDetails stores it. TypeError for a value JSON cannot hold."""
     return orjson.dumps(details or {}).decode()
 
 

@@ -1,6 +1,7 @@
 """factory_boy factories that go through the services, so test data obeys the same rules as real data."""
 
 import datetime as dt
+import uuid
 
 import factory
 from django.utils import timezone
@@ -10,7 +11,7 @@ from apis.services import resource_server_create
 from clients.models import Client
 from clients.services import client_create, client_grant_create
 from logs.ids import new_log_id
-from logs.models import LogEvent
+from logs.models import LogDetails, LogEvent
 from provisioning.services import tenant_provision
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -68,4 +69,9 @@ def make_log_event(tenant, *, date=None, type: str = "seccft", **kwargs):
     when = date or timezone.now()
     if isinstance(when, str):
         when = dt.datetime.fromisoformat(when)
+    details = kwargs.pop("details", None)
+    if details:
+        kwargs["details_ref"] = LogDetails.objects.create(
+            key=f"{tenant.pk}:test:{uuid.uuid4().hex}", tenant=tenant, day=when.date(), details=details
+        )
     return LogEvent.objects.create(tenant=tenant, log_id=new_log_id(when), date=when, type=type, **kwargs)

@@ -24,7 +24,7 @@ def test_client_credentials_token_costs_one_query(client, tenant, m2m_app, api_f
     # the log event is the only write, and only because the tests store events within the request
     # (LOG_EVENTS_SYNC): served, a writer thread stores them in batches, off the request.
     statements = [q["sql"] for q in captured.captured_queries]
-    log_write = [s for s in statements if "logs_logevent" in s or "SAVEPOINT" in s.upper()]
+    log_write = [s for s in statements if "logs_log" in s or "SAVEPOINT" in s.upper()]  # events, details
     assert len(statements) - len(log_write) == 1, statements
     assert response.status_code == 200
     assert LogEvent.objects.filter(

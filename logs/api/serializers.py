@@ -40,6 +40,7 @@ class LogEventOutput(serializers.ModelSerializer):
     so empty strings and empty `details` are left out; `log_id`, `date` and `type` are always there."""
 
     date = Auth0DateTimeField()
+    details = serializers.JSONField(required=False)  # LogEvent.details (stored in LogDetails)
 
     class Meta:
         model = LogEvent

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client as HttpClient
 
-from logs.models import LogEvent
+from logs.models import LogDetails, LogEvent
 from tests import factories
 from tests.conftest import App
 from tests.flows.conftest import parse_form, pkce_pair, redirect_params
@@ -30,6 +30,14 @@ def dry_run(tenant, body: dict) -> dict:
         resource=body.get("resource"),
         scope=body.get("scope"),
     )
+
+
+def stored_log_text() -> str:
+    """Every stored event and every stored details row, as one text (with their explanations)."""
+    stored = [*LogEvent.objects.values(), *LogDetails.objects.values()]
+    text = json.dumps(stored, default=str)
+    assert '"explanation"' in text  # the details are in it
+    return text
 
 
 def test_a_client_credentials_token_is_seccft_explained_as_the_dry_run_explains_it(
@@ -150,7 +158,7 @@ def test_password_grant_events_hold_no_password_and_name_the_user(
         "Wrong email or password.",
     )
     assert success.connection == "Username-Password-Authentication"
-    everything = json.dumps(list(LogEvent.objects.values()), default=str)
+    everything = stored_log_text()
     for secret in (
         factories.DEFAULT_PASSWORD,
         "hunter2-guess",
@@ -210,7 +218,7 @@ def test_code_and_refresh_events_hold_no_code_or_token(client, tenant, end_user)
     # then
     assert [only_event(r).type for r in (exchanged, refreshed)] == ["seacft", "sertft"]
     assert LogEvent.objects.filter(type="s", user_id=end_user.user_id).count() == 1
-    everything = json.dumps(list(LogEvent.objects.values()), default=str)
+    everything = stored_log_text()
     for value in (
         code,
         verifier,

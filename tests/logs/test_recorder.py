@@ -132,18 +132,41 @@ def test_the_writer_stores_again_after_closing_its_connection(client, settings, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_store_that_fails_loses_the_event_loudly_and_never_raises(caplog):
-    # given: an event for a tenant the database does not have (a foreign key it refuses at commit)
+def test_a_store_that_fails_loses_the_event_loudly_and_never_raises(caplog, tenant, monkeypatch):
+    # given: an event whose id the tenant's log already holds (a unique constraint the database enforces)
+    taken = log_event_record(tenant=tenant, type="seccft", details={"first": True})
+    monkeypatch.setattr(recorder, "log_id_now", lambda: (taken, time.time_ns() // 1000))
     before = lost_events.count
 
     # when
-    log_id = log_event_record(tenant=SimpleNamespace(pk=987654321), type="seccft")
+    log_id = log_event_record(tenant=tenant, type="feccft", details={"second": True})
 
     # then
-    assert log_id.isdigit()
+    assert log_id == taken
     assert lost_events.count == before + 1
     assert "they are lost" in caplog.text
-    assert not LogEvent.objects.filter(log_id=log_id).exists()
+    assert [(e.type, e.details) for e in LogEvent.objects.filter(log_id=taken)] == [
+        ("seccft", {"first": True})
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_holding_a_deleted_tenants_event_stores_the_others(tenant, monkeypatch, settings):
+    # given: a batch as the writer thread takes it, with an event of a tenant deleted while it waited
+    settings.LOG_EVENTS_SYNC = False
+    queued = []
+    monkeypatch.setattr(recorder._writer, "submit", queued.append)
+    gone = log_event_record(tenant=SimpleNamespace(pk=987654321), type="seccft", details={"x": 1})
+    kept = log_event_record(tenant=tenant, type="seccft", details={"x": 1})
+    before = lost_events.count
+
+    # when
+    recorder._store(queued, durable=False)
+
+    # then: nothing lost, and the tenant's event with its own details
+    assert lost_events.count == before
+    assert LogEvent.objects.for_tenant(tenant).get(log_id=kept).details == {"x": 1}
+    assert LogEvent.objects.filter(log_id=gone).count() == 1  # unreachable: every read starts from a tenant
 
 
 @pytest.mark.django_db
