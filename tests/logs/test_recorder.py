@@ -182,3 +182,19 @@ def test_details_json_cannot_hold_lose_the_event_loudly_and_never_raise(caplog, 
     assert lost_events.count == before + 1
     assert "it is lost" in caplog.text
     assert not LogEvent.objects.filter(log_id=log_id).exists()
+
+
+@pytest.mark.django_db
+def test_an_event_keeps_every_character_it_was_given(tenant):
+    # given: text a COPY or an INSERT could garble: tabs, newlines, backslashes, quotes, non-ASCII
+    awkward = 'Café ☕ \t tab \n newline \\N backslash "quoted" \r'
+
+    # when
+    log_id = log_event_record(
+        tenant=tenant, type="sapi", client_name=awkward, description=awkward, details={"note": awkward}
+    )
+
+    # then
+    event = LogEvent.objects.get(log_id=log_id)
+    assert (event.client_name, event.description, event.details) == (awkward, awkward, {"note": awkward})
+    assert event.date == micros_datetime(int(log_id[4:20]))
