@@ -85,6 +85,30 @@ def test_a_flush_does_not_wait_out_the_linger(client, settings, monkeypatch, ten
     assert LogEvent.objects.filter(log_id=resp["Authport-Log-Id"]).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_under_load_a_full_batch_is_written_without_waiting_out_the_linger(
+    client, settings, monkeypatch, tenant, m2m_app, rs256_api
+):
+    # given: a busy writer that would let events wait a minute, and batches of three
+    settings.LOG_EVENTS_SYNC = False
+    monkeypatch.setattr(recorder, "BUSY_EVENTS_PER_SECOND", 0)
+    monkeypatch.setattr(recorder, "RATE_WINDOW_SECONDS", 0)
+    monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
+    monkeypatch.setattr(recorder, "BATCH_SIZE", 3)
+    ask_token(client, m2m_app, rs256_api)
+    assert log_events_flush(timeout=10)  # after this batch the writer is busy
+
+    # when: a batch's worth of events, and no flush
+    log_ids = [ask_token(client, m2m_app, rs256_api)["Authport-Log-Id"] for _ in range(3)]
+
+    # then: stored within moments, not after the minute
+    deadline = time.monotonic() + 10
+    while not all(_stored(log_id) for log_id in log_ids):
+        assert time.monotonic() < deadline, "a full batch waited out the linger"
+        time.sleep(0.02)
+    assert log_events_flush(timeout=10, close_connection=True)
+
+
 def _stored(log_id: str) -> bool:
     try:
         return LogEvent.objects.filter(log_id=log_id).exists()
