@@ -7,11 +7,11 @@ from django.conf import settings
 
 from clients.models import Client
 from core.exceptions import AuthportError
-from logs.recorder import encode_details, log_event_record, log_event_unrecorded
+from logs.recorder import EventContent, event_content, log_event_queue, log_event_record, log_event_unrecorded
 from tenants.models import USER_DATABASE
 from tokens.decision.scopes import parse_scope
 from tokens.decision.token_request import PASSWORD_GRANTS, TokenDecision
-from tokens.explanation.explain import decision_explain, decision_outcome, error_outcome, refusal_fix
+from tokens.explanation.explain import decision_explain, error_outcome, outcome_kid, refusal_fix
 
 GrantType = Client.GrantType
 # (success, failure) per grant, Auth0's codes.
@@ -46,7 +46,7 @@ _STEP_TEXT = attrgetter("step", "detail")
 
 
 class _RepeatedExchanges:
-    """The event of a client_credentials JWT issued again for the same request, kept per process.
+    """The event content of a client_credentials JWT issued again for the same request, kept per process.
 
     Most token traffic is a machine asking for the same token over and over; each such event differs
     only in its id, time and connection (ip, user agent, host), and building its explanation again
@@ -59,7 +59,7 @@ class _RepeatedExchanges:
     LIMIT = 1024
 
     def __init__(self) -> None:
-        self._fields: dict[tuple, dict] = {}
+        self._contents: dict[tuple, EventContent] = {}
 
     @staticmethod
     def key(decision: TokenDecision, params: dict, error: AuthportError | None) -> tuple | None:
@@ -72,7 +72,6 @@ class _RepeatedExchanges:
             or resolution.format != "jwt"
         ):
             return None
-        outcome = decision_outcome(decision)
         return (
             decision.client.client_id,
             decision.client.name,
@@ -80,21 +79,20 @@ class _RepeatedExchanges:
             tuple(map(_STEP_TEXT, decision.steps)),
             resolution.requested_audience,
             resolution.audience_source,
-            outcome["alg"],
-            outcome["kid"],
-            outcome["scope"],
-            tuple(outcome["audiences"]),
+            # the outcome (explain.decision_outcome reads the same): alg, kid, audiences, scope
+            resolution.alg,
+            outcome_kid(resolution.api),
+            tuple(resolution.audiences),
+            tuple(decision.scope or ()),
         )
 
-    def get(self, key: tuple | None) -> dict | None:
-        return None if key is None else self._fields.get(key)
+    def get(self, key: tuple | None) -> EventContent | None:
+        return None if key is None else self._contents.get(key)
 
-    def keep(self, key: tuple | None, fields: dict) -> None:
-        if key is None:
-            return
-        if len(self._fields) >= self.LIMIT:
-            self._fields = {}
-        self._fields[key] = fields
+    def keep(self, key: tuple, content: EventContent) -> None:
+        if len(self._contents) >= self.LIMIT:
+            self._contents = {}
+        self._contents[key] = content
 
 
 _repeated_exchanges = _RepeatedExchanges()
@@ -108,18 +106,14 @@ def exchange_event_record(
         return log_event_unrecorded()
     tenant = decision.client.tenant
     key = _repeated_exchanges.key(decision, params, error)
-    fields = _repeated_exchanges.get(key)
-    if fields is None:
+    content = _repeated_exchanges.get(key)
+    if content is None:
         fields = _exchange_event_fields(decision=decision, params=params, hints=hints, error=error)
-        if key is not None:
-            _repeated_exchanges.keep(key, _encoded(fields))
-    return log_event_record(tenant=tenant, request=request, ip=ip, **fields)
-
-
-def _encoded(fields: dict) -> dict:
-    """The fields with their details written once, as they are stored (an explanation is all text)."""
-    kept = {name: value for name, value in fields.items() if name != "details"}
-    return {**kept, "details_text": encode_details(fields["details"])}
+        if key is None:
+            return log_event_record(tenant=tenant, request=request, ip=ip, **fields)
+        content = event_content(**fields)  # an explanation is all text: JSON always holds it
+        _repeated_exchanges.keep(key, content)
+    return log_event_queue(content, tenant=tenant, request=request, ip=ip)
 
 
 def _exchange_event_fields(

@@ -82,6 +82,11 @@ def _explain_error(err: AuthportError, steps: list[Step], hints: Hints) -> dict:
     return _answer(error_outcome(err), steps, summary, refusal_fix(err, hints))
 
 
+def outcome_kid(api) -> str | None:
+    """The kid a JWT of this API carries: none for a symmetric (HS256) API."""
+    return None if api is None or api.is_symmetric else getattr(api, "current_kid", None)
+
+
 def decision_outcome(decision: TokenDecision) -> dict:
     """What the token endpoint answers for this decision: format, alg, kid, audiences, scope, error."""
     if decision.refusal is not None:
@@ -91,7 +96,7 @@ def decision_outcome(decision: TokenDecision) -> dict:
     return {
         "format": resolution.format,
         "alg": resolution.alg,
-        "kid": None if api is None or api.is_symmetric else getattr(api, "current_kid", None),
+        "kid": outcome_kid(api),
         "audiences": resolution.audiences,
         "scope": " ".join(decision.scope or []),
         "error": None,
