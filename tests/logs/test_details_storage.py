@@ -105,3 +105,16 @@ def test_retention_takes_a_days_details_with_its_events_and_keeps_the_rest(tenan
     (kept,) = LogDetails.objects.all()
     assert kept.day == timezone.now().astimezone(dt.UTC).date()
     assert old_id != new_id
+
+
+def test_deleting_a_tenant_deletes_its_events_and_details_and_no_one_elses(tenant, other_tenant):
+    # given
+    log_event_record(tenant=tenant, type="sapi", details={"operation": "mine"})
+    theirs = log_event_record(tenant=other_tenant, type="sapi", details={"operation": "theirs"})
+
+    # when
+    tenant.delete()
+
+    # then
+    assert list(LogEvent.objects.values_list("log_id", flat=True)) == [theirs]
+    assert [d.details for d in LogDetails.objects.all()] == [{"operation": "theirs"}]
