@@ -33,7 +33,8 @@ class LogEvent(models.Model):
     """One event: a token decision, a login, a logout or a Management API write.
 
     `log_id` is a string of digits that sorts by time (what checkpoint paging walks), `details`
-    (stored in LogDetails) holds the explanation (`{outcome, steps, summary, fix}`) and the request's non-secret parameters.
+    (stored in LogDetails) holds the explanation (`{outcome, steps, summary, fix}`) and the
+    request's non-secret parameters.
     No event ever holds a secret, password, code or token.
     """
 
@@ -97,7 +98,8 @@ class LogEvent(models.Model):
         """The explanation (`{outcome, steps, summary, fix}`) and the request's non-secret parameters."""
         if self.details_ref_id is None:
             return {}
-        try:
-            return self.details_ref.details
-        except LogDetails.DoesNotExist:  # only if a day's details went before its events
+        try:  # a row gone before its event: absent when read alone, None when joined (select_related)
+            shared = self.details_ref
+        except LogDetails.DoesNotExist:
             return {}
+        return shared.details if shared is not None else {}

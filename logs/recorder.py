@@ -320,12 +320,12 @@ class EventContent(NamedTuple):
     """What an event says apart from its id, time, tenant and connection, truncated to its columns
     and with its details written as JSON: made once, it can be queued for many events (a client
     asking for the same token again, tokens.events). Its two parts are the columns either side of
-    the connection's (ip, user agent, host), in _COLUMNS' order."""
+    the connection's (ip, user agent, host), in _COLUMNS' order: type, description, client_id and
+    client_name; then user_id, user_name, audience, scope, strategy, strategy_type, connection and
+    the details' text."""
 
-    before_connection: tuple  # type, description, client_id, client_name
-    after_connection: (
-        tuple  # user_id, user_name, audience, scope, strategy, strategy_type, connection, details
-    )
+    before_connection: tuple
+    after_connection: tuple
 
 
 def event_content(

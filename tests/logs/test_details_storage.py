@@ -13,6 +13,7 @@ from logs import recorder
 from logs.ids import new_log_id
 from logs.models import LogDetails, LogEvent
 from logs.recorder import log_event_record
+from logs.selectors import log_events_search
 from tests.logs.conftest import quiet_token_for
 from tests.management.conftest import ManagementApi
 
@@ -118,3 +119,26 @@ def test_deleting_a_tenant_deletes_its_events_and_details_and_no_one_elses(tenan
     # then
     assert list(LogEvent.objects.values_list("log_id", flat=True)) == [theirs]
     assert [d.details for d in LogDetails.objects.all()] == [{"operation": "theirs"}]
+
+
+def test_an_event_whose_details_row_is_gone_reads_without_details_not_a_500(client, tenant):
+    # given: an event whose shared details row was deleted under it
+    log_id = log_event_record(tenant=tenant, type="sapi", description="kept", details={"operation": "x"})
+    LogDetails.objects.filter(tenant=tenant).delete()
+    api = ManagementApi(client, tenant.slug, quiet_token_for(tenant, ["read:logs"]))
+
+    # when: read alone (logs/{id}) and joined in a list
+    alone = api("GET", f"logs/{log_id}")
+    listed = api("GET", "logs", query={"q": "type:sapi"})
+
+    # then
+    assert alone.status_code == 200
+    assert alone.json()["description"] == "kept"
+    assert "details" not in alone.json()
+    assert [e["log_id"] for e in listed.json()] == [log_id]
+    assert "details" not in listed.json()[0]
+    assert LogEvent.objects.get(log_id=log_id).details == {}
+    assert [e.details for e in log_events_search(tenant=tenant, q="type:sapi")] == [{}]  # joined
+    out = StringIO()
+    call_command("tail_logs", "--tenant", tenant.slug, "--type", "sapi", stdout=out)
+    assert "kept" in out.getvalue()
