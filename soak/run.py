@@ -895,8 +895,10 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
                 resp = client.token(body)
             except httpx.HTTPError:
                 errors += 1
-                time.sleep(0.5)  # the master starts a new worker; the other one answers meanwhile
-                retry = client.token(body)
+                retry = retry_until_answered(client, body)
+                if retry is None:
+                    refused.append("no answer to 5 retries")
+                    return
                 if retry.status_code == 200:
                     retried_ok += 1
                     chains[i] = retry.json()["refresh_token"]
@@ -956,6 +958,19 @@ def phase_faults(stack: Stack, tenant: Tenant, mode: dict) -> None:
         not refused and retried_ok == errors and revoked == 0,
         {k: faults["worker_kill"][k] for k in ("requests_cut", "retried_ok", "committed_before_the_kill")},
     )
+
+
+def retry_until_answered(client: Http, body: dict, tries: int = 5) -> httpx.Response | None:
+    """The retry of a cut token request. The next kill can cut the retry too (kills are a second
+    apart), so it is sent again with the same token until a worker answers; each try waits for the
+    master to start a new worker, and all of them fit in the reuse interval."""
+    for _ in range(tries):
+        time.sleep(0.5)
+        try:
+            return client.token(body)
+        except httpx.HTTPError:
+            continue
+    return None
 
 
 def lost_answers(stack: Stack, tenant: Tenant, mode: dict) -> None:
