@@ -4,6 +4,7 @@ from an event to its tenant (a batch must not fail for a tenant deleted while it
 import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -12,32 +13,56 @@ MICROS_PER_DAY = 86_400_000_000
 EPOCH_DAY_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 
 
+CHUNK = 2000  # events read at a time, by primary key (no cursor stays open while they are updated)
+
+
+def _chunks(events):
+    """The events in primary-key order, CHUNK at a time, each a list of (pk, ...)."""
+    last = 0
+    while True:
+        chunk = list(events.filter(pk__gt=last).order_by("pk")[:CHUNK])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1][0]
+
+
 def move_details(apps, schema_editor):
-    """Each event's details into LogDetails, keyed as logs.details keys them (frozen here)."""
+    """Each event's details into LogDetails, keyed as logs.details keys them (frozen here). A few
+    statements a chunk: its distinct details in one INSERT, then one UPDATE per distinct details
+    (a busy client's events share them), never one statement per event."""
     LogEvent = apps.get_model("logs", "LogEvent")
     LogDetails = apps.get_model("logs", "LogDetails")
-    stored = set()
-    for event in LogEvent.objects.exclude(details={}).iterator(chunk_size=2000):
-        text = json.dumps(event.details, separators=(",", ":"), ensure_ascii=False)
-        day = int(event.log_id[4:20]) // MICROS_PER_DAY  # the id's microseconds (logs.ids)
-        key = f"{event.tenant_id}:{day}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
-        if key not in stored:
-            LogDetails.objects.get_or_create(
-                key=key,
-                defaults={
-                    "tenant_id": event.tenant_id,
-                    "day": dt.date.fromordinal(EPOCH_DAY_ORDINAL + day),
-                    "details": event.details,
-                },
-            )
-            stored.add(key)
-        LogEvent.objects.filter(pk=event.pk).update(details_ref_id=key)
+    events = LogEvent.objects.exclude(details={}).values_list("pk", "tenant_id", "log_id", "details")
+    for chunk in _chunks(events):
+        shared, events_of = {}, defaultdict(list)
+        for pk, tenant_id, log_id, details in chunk:
+            text = json.dumps(details, separators=(",", ":"), ensure_ascii=False)
+            day = int(log_id[4:20]) // MICROS_PER_DAY  # the id's microseconds (logs.ids)
+            key = f"{tenant_id}:{day}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+            events_of[key].append(pk)
+            if key not in shared:
+                shared[key] = LogDetails(
+                    key=key,
+                    tenant_id=tenant_id,
+                    day=dt.date.fromordinal(EPOCH_DAY_ORDINAL + day),
+                    details=details,
+                )
+        LogDetails.objects.bulk_create(shared.values(), ignore_conflicts=True)  # kept from a chunk before
+        for key, pks in events_of.items():
+            LogEvent.objects.filter(pk__in=pks).update(details_ref_id=key)
 
 
 def restore_details(apps, schema_editor):
+    """Each event's details back into its own column: one UPDATE per details row and chunk."""
     LogEvent = apps.get_model("logs", "LogEvent")
-    for event in LogEvent.objects.exclude(details_ref=None).select_related("details_ref").iterator(chunk_size=2000):
-        LogEvent.objects.filter(pk=event.pk).update(details=event.details_ref.details)
+    LogDetails = apps.get_model("logs", "LogDetails")
+    for chunk in _chunks(LogEvent.objects.exclude(details_ref=None).values_list("pk", "details_ref_id")):
+        events_of = defaultdict(list)
+        for pk, key in chunk:
+            events_of[key].append(pk)
+        for key, details in LogDetails.objects.filter(key__in=events_of).values_list("key", "details"):
+            LogEvent.objects.filter(pk__in=events_of[key]).update(details=details)
 
 
 class Migration(migrations.Migration):

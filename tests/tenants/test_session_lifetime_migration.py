@@ -2,8 +2,8 @@
 and an idle lifetime kept in auth0_extra becomes the column that takes effect."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("tenants", "0004_custom_domains")]
 AFTER = [("tenants", "0005_session_lifetimes_in_minutes")]
@@ -11,23 +11,15 @@ AFTER = [("tenants", "0005_session_lifetimes_in_minutes")]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture(autouse=True)
 def _back_to_the_latest():
     yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())  # whatever came after 0005 comes back
+    migrate_to_latest()
 
 
 def test_hours_become_minutes_and_the_kept_idle_lifetime_takes_effect():
     # given: tenants as they were stored before
-    old = _migrate(BEFORE).get_model("tenants", "Tenant")
+    old = migrate_to(BEFORE).get_model("tenants", "Tenant")
     old.objects.create(slug="hours", session_lifetime=24, auth0_extra={"support_email": "s@x.test"})
     old.objects.create(
         slug="minutes", session_lifetime=72, auth0_extra={"idle_session_lifetime_in_minutes": 90, "x": 1}
@@ -35,7 +27,7 @@ def test_hours_become_minutes_and_the_kept_idle_lifetime_takes_effect():
     old.objects.create(slug="in-hours", session_lifetime=168, auth0_extra={"idle_session_lifetime": 1.5})
 
     # when
-    new = _migrate(AFTER).get_model("tenants", "Tenant")
+    new = migrate_to(AFTER).get_model("tenants", "Tenant")
 
     # then
     assert sorted(
