@@ -17,8 +17,9 @@ def origin_registered(*, tenant_slug: str, origin: str) -> bool:
     return any(normalized == o.rstrip("/") for allowed, web in rows for o in [*allowed, *web])
 
 
-def cors(*, methods: str, any_origin: bool = False):
-    """Answer preflights and add CORS headers when the Origin is allowed; otherwise add none."""
+def cors(*, methods: str, any_origin: bool = False, expose: str = ""):
+    """Answer preflights and add CORS headers when the Origin is allowed; otherwise add none.
+    `expose`: the answer's own headers a browser app may read (Access-Control-Expose-Headers)."""
 
     def decorator(view):
         @wraps(view)
@@ -41,6 +42,8 @@ def cors(*, methods: str, any_origin: bool = False):
                 response["Access-Control-Allow-Origin"] = "*" if any_origin else origin
                 if not any_origin:
                     response["Vary"] = "Origin"
+                if expose:
+                    response["Access-Control-Expose-Headers"] = expose
             return response
 
         return wrapper

@@ -18,6 +18,9 @@ def token_response(body: dict) -> HttpResponse:
 
 
 HINT_HEADER = "Authport-Hint"
+LOG_ID_HEADER = "Authport-Log-Id"  # the event that explains this answer (GET /api/v2/logs/{id})
+# What a browser app may read of a token answer besides the CORS-safelisted headers (Fetch standard).
+TOKEN_EXPOSED_HEADERS = f"{LOG_ID_HEADER}, {HINT_HEADER}"
 
 
 def oauth_error_response(

@@ -15,6 +15,8 @@ from tokens.grants.exchange import token_run
 from tokens.issuing.oidc import user_claims
 from tokens.params import read_params
 from tokens.responses import (
+    LOG_ID_HEADER,
+    TOKEN_EXPOSED_HEADERS,
     bearer_error_response,
     method_not_allowed,
     no_store,
@@ -24,11 +26,9 @@ from tokens.responses import (
 from tokens.storage.refresh import refresh_token_revoke
 from tokens.verification import InvalidToken, userinfo_token_verify
 
-LOG_ID_HEADER = "Authport-Log-Id"  # the event that explains this answer (GET /api/v2/logs/{id})
-
 
 @csrf_exempt
-@cors(methods="POST")
+@cors(methods="POST", expose=TOKEN_EXPOSED_HEADERS)
 def token(request, tenant_slug: str):
     """POST /{slug}/oauth/token: RFC 6749 section 3.2, form-encoded or JSON.
 

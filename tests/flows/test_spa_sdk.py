@@ -22,6 +22,7 @@ import jwt
 import pytest
 import requests
 
+from logs.models import LogEvent
 from tests import factories
 
 CHROMIUM = "/usr/bin/chromium"
@@ -143,7 +144,20 @@ def test_auth0_spa_sdk_logs_in_and_renews_silently(live_issuer, tenant, end_user
                     const first = await window.auth0Client.getTokenSilently();
                     const silent = await window.auth0Client.getTokenSilently({cacheMode: "off"});
                     const user = await window.auth0Client.getUser();
-                    return {first, silent, sub: user.sub};
+                    // A refused request the app makes itself: what it can read of the answer.
+                    const refused = await fetch(config.domain + "/oauth/token", {
+                        method: "POST",
+                        headers: {"content-type": "application/json"},
+                        body: JSON.stringify({grant_type: "urn:foo", client_id: config.clientId}),
+                    });
+                    return {
+                        first, silent, sub: user.sub,
+                        refused: {
+                            status: refused.status,
+                            logId: refused.headers.get("authport-log-id"),
+                            hint: refused.headers.get("authport-hint"),
+                        },
+                    };
                 }"""
             )
             # logout() ends Authport's session and comes back to the app; silent renewal then fails.
@@ -168,3 +182,8 @@ def test_auth0_spa_sdk_logs_in_and_renews_silently(live_issuer, tenant, end_user
     assert first["sub"] == silent["sub"] == result["sub"] == end_user.user_id
     assert first["azp"] == silent["azp"] == spa.client_id
     assert after_logout == "login_required"
+    # a browser app reads the refused answer's log id (what it hands to an admin) and its hint
+    refused = result["refused"]
+    assert refused["status"] == 400
+    assert LogEvent.objects.for_tenant(tenant).get(log_id=refused["logId"]).type == "f"
+    assert refused["hint"].startswith("Authport supports client_credentials")

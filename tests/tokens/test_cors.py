@@ -71,3 +71,34 @@ def test_token_error_to_a_registered_origin_is_readable(client, spa):
     # then
     assert resp.status_code == 401  # no client authentication: invalid_client
     assert resp["Access-Control-Allow-Origin"] == SPA_ORIGIN
+
+
+def test_a_token_answer_lets_a_registered_origin_read_its_log_id_and_hint(client, spa):
+    # when: a browser app's refused request (an unknown code)
+    resp = client.post(
+        "/acme/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": spa.client_id,
+            "code": "not-a-code",
+            "redirect_uri": "https://spa.example.test/callback",
+            "code_verifier": "v" * 43,
+        },
+        content_type="application/json",
+        HTTP_ORIGIN=SPA_ORIGIN,
+    )
+    # then: fetch() shows the app only the headers exposed to it (Fetch standard)
+    assert resp.status_code == 400
+    assert resp["Authport-Log-Id"]
+    exposed = {name.strip().lower() for name in resp["Access-Control-Expose-Headers"].split(",")}
+    assert exposed == {"authport-log-id", "authport-hint"}
+
+
+def test_an_unregistered_origin_is_exposed_nothing(client, spa):
+    # when
+    resp = client.post(
+        "/acme/oauth/token", "{}", content_type="application/json", HTTP_ORIGIN="https://evil.test"
+    )
+    # then
+    assert "Access-Control-Expose-Headers" not in resp
+    assert "Access-Control-Allow-Origin" not in resp
