@@ -7,6 +7,9 @@ MICROS_PER_DAY = 86_400_000_000
 EMPTY = "{}"  # encode_details' text for no details: stored as no row at all
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _KEPT = 4096  # keys remembered per process before the memory starts afresh
+# Longer texts are digested each time, not remembered: the memory holds each text it remembers, and
+# a caller's parameters (an unauthenticated one's too) can make a text as long as a request body.
+REMEMBERED_CHARS = 8192
 
 
 class DetailsKeys:
@@ -23,11 +26,17 @@ class DetailsKeys:
         known = (tenant_id, day, text)
         key = self._known.get(known)
         if key is None:
-            if len(self._known) >= _KEPT:
-                self._known.clear()
             digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-            key = self._known[known] = f"{tenant_id}:{day}:{digest}"
+            key = f"{tenant_id}:{day}:{digest}"
+            if len(text) <= REMEMBERED_CHARS:
+                if len(self._known) >= _KEPT:
+                    self._known.clear()
+                self._known[known] = key
         return key, day
+
+    def remembered_chars(self) -> int:
+        """How much text the memory holds (what a hostile caller could try to grow)."""
+        return sum(len(text) for _, _, text in self._known)
 
 
 def day_date(day: int) -> dt.date:

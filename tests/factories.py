@@ -1,7 +1,6 @@
 """factory_boy factories that go through the services, so test data obeys the same rules as real data."""
 
 import datetime as dt
-import uuid
 
 import factory
 from django.utils import timezone
@@ -10,8 +9,10 @@ from accounts.services import user_create
 from apis.services import resource_server_create
 from clients.models import Client
 from clients.services import client_create, client_grant_create
+from logs.details import DetailsKeys, day_date
 from logs.ids import new_log_id
 from logs.models import LogDetails, LogEvent
+from logs.recorder import encode_details
 from provisioning.services import tenant_provision
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -69,9 +70,11 @@ def make_log_event(tenant, *, date=None, type: str = "seccft", **kwargs):
     when = date or timezone.now()
     if isinstance(when, str):
         when = dt.datetime.fromisoformat(when)
+    log_id = new_log_id(when)
     details = kwargs.pop("details", None)
-    if details:
-        kwargs["details_ref"] = LogDetails.objects.create(
-            key=f"{tenant.pk}:test:{uuid.uuid4().hex}", tenant=tenant, day=when.date(), details=details
+    if details:  # shared as the writer shares them: keyed by tenant, UTC day and text
+        key, day = DetailsKeys().key(tenant.pk, int(log_id[4:20]), encode_details(details))
+        kwargs["details_ref"], _ = LogDetails.objects.get_or_create(
+            key=key, defaults={"tenant": tenant, "day": day_date(day), "details": details}
         )
-    return LogEvent.objects.create(tenant=tenant, log_id=new_log_id(when), date=when, type=type, **kwargs)
+    return LogEvent.objects.create(tenant=tenant, log_id=log_id, date=when, type=type, **kwargs)

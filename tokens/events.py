@@ -7,6 +7,7 @@ from django.conf import settings
 
 from clients.models import Client
 from core.exceptions import AuthportError
+from logs.details import REMEMBERED_CHARS
 from logs.recorder import EventContent, event_content, log_event_queue, log_event_record, log_event_unrecorded
 from tenants.models import USER_DATABASE
 from tokens.decision.scopes import parse_scope
@@ -90,6 +91,8 @@ class _RepeatedExchanges:
         return None if key is None else self._contents.get(key)
 
     def keep(self, key: tuple, content: EventContent) -> None:
+        if len(content.details_text) > REMEMBERED_CHARS:  # a long scope, say: memory per entry stays small
+            return
         if len(self._contents) >= self.LIMIT:
             self._contents = {}
         self._contents[key] = content

@@ -54,9 +54,13 @@ def move_details(apps, schema_editor):
 
 
 def restore_details(apps, schema_editor):
-    """Each event's details back into its own column: one UPDATE per details row and chunk."""
+    """Each event's details back into its own column: one UPDATE per details row and chunk. Events
+    of a tenant deleted while they waited (no constraint held them back here) go first, as the
+    constraint restored after this refuses them."""
     LogEvent = apps.get_model("logs", "LogEvent")
     LogDetails = apps.get_model("logs", "LogDetails")
+    Tenant = apps.get_model("tenants", "Tenant")
+    LogEvent.objects.exclude(tenant_id__in=Tenant.objects.values("pk")).delete()
     for chunk in _chunks(LogEvent.objects.exclude(details_ref=None).values_list("pk", "details_ref_id")):
         events_of = defaultdict(list)
         for pk, key in chunk:

@@ -3,12 +3,14 @@ few statements a chunk rather than one per event; and back again when the migrat
 
 import datetime as dt
 import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from logs.ids import new_log_id
+from logs.recorder import log_event_record
 from tests import factories
 from tests.migrating import migrate_to, migrate_to_latest
 
@@ -101,3 +103,19 @@ def test_reversed_each_event_gets_its_details_back(monkeypatch):
 
     # then
     assert dict(reverted.objects.values_list("log_id", "details")) == before
+
+
+def test_reversed_after_an_event_of_a_deleted_tenant_was_stored(settings):
+    # given: an event stored for a tenant deleted while it waited (0005 holds no constraint)
+    settings.LOG_EVENTS_SYNC = True
+    acme, gone = factories.make_tenant("acme"), factories.make_tenant("gone")
+    kept = log_event_record(tenant=acme, type="sapi", details=GRANTED)
+    stale = SimpleNamespace(pk=gone.pk)  # the tenant as the request held it
+    gone.delete()
+    log_event_record(tenant=stale, type="sapi", details=GRANTED)
+
+    # when: the constraint comes back
+    reverted = migrate_to(BEFORE).get_model("logs", "LogEvent")
+
+    # then: the orphan is gone, the other event has its details
+    assert dict(reverted.objects.values_list("log_id", "details")) == {kept: GRANTED}

@@ -1,16 +1,18 @@
 """The log writer: off the request path when served, never failing a request, losses counted."""
 
 import datetime as dt
+import threading
 import time
 from types import SimpleNamespace
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from logs import recorder
 from logs.ids import log_id_after, log_id_floor, log_id_now, micros_datetime, new_log_id
-from logs.models import LogEvent
+from logs.models import LogDetails, LogEvent
 from logs.recorder import log_event_record, log_events_flush, lost_events
+from tests.live import free_port, live_env, manage
 
 
 def test_log_ids_sort_by_time():
@@ -222,3 +224,120 @@ def test_an_event_keeps_every_character_it_was_given(tenant):
     event = LogEvent.objects.get(log_id=log_id)
     assert (event.client_name, event.description, event.details) == (awkward, awkward, {"note": awkward})
     assert event.date == micros_datetime(int(log_id[4:20]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_after_a_burst_goes_through_every_batch_without_lingering(settings, monkeypatch, tenant):
+    # given: a busy writer that lets events wait a minute for company, batches of ten, and a burst
+    # of fifty events queued before the flush
+    settings.LOG_EVENTS_SYNC = False
+    monkeypatch.setattr(recorder, "BUSY_EVENTS_PER_SECOND", 0)
+    monkeypatch.setattr(recorder, "RATE_WINDOW_SECONDS", 0)
+    monkeypatch.setattr(recorder, "LINGER_SECONDS", 60)
+    monkeypatch.setattr(recorder, "BATCH_SIZE", 10)
+    log_event_record(tenant=tenant, type="sapi")
+    assert log_events_flush(timeout=10)  # after this batch the writer is busy
+    log_ids = [log_event_record(tenant=tenant, type="sapi") for _ in range(50)]
+
+    # when: one flush, which only the first batch used to hurry (the next four lingered)
+    drained = log_events_flush(timeout=10, close_connection=True)
+
+    # then
+    assert drained
+    assert LogEvent.objects.filter(log_id__in=log_ids).count() == 50
+
+
+def _details_batch(tenant_id: int, contents: range) -> list[tuple]:
+    """A writer's batch as requests queue it: an event for each content, new details each."""
+    rows = []
+    for n in contents:
+        log_id, micros = log_id_now()
+        content = recorder.event_content(type="seccft", details={"n": n, "pad": "x" * 200})
+        rows.append(
+            (tenant_id, log_id, *content.before_connection, "", "", "", *content.after_connection, micros)
+        )
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_storing_the_same_new_details_in_opposite_orders_lose_nothing(tenant):
+    # given: two processes' writers (two threads, two connections) whose batches hold the same new
+    # details, as at each UTC midnight, one in the reverse order of the other
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks of INSERT ... ON CONFLICT: PostgreSQL (SQLite writes one at a time)")
+    before = lost_events.count
+    rounds, start = 10, threading.Barrier(2)
+
+    def writer(reverse: bool) -> None:
+        try:
+            for r in range(rounds):
+                contents = range(r * 200, (r + 1) * 200)
+                batch = _details_batch(tenant.pk, contents[::-1] if reverse else contents)
+                start.wait()
+                recorder._store(batch, durable=False)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=writer, args=(reverse,)) for reverse in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # then: no deadlock aborted a batch; every event reads its details
+    assert lost_events.count == before
+    assert LogEvent.objects.for_tenant(tenant).count() == 2 * rounds * 200
+    assert LogDetails.objects.filter(tenant=tenant).count() == rounds * 200
+
+
+@pytest.mark.django_db
+def test_a_caller_sending_long_parameters_pins_no_memory(client, tenant):
+    # given: unauthenticated requests, each with another 60 kB audience (in its event's details)
+    recorder._details_keys = recorder.DetailsKeys()
+    for n in range(20):
+        resp = client.post(
+            "/acme/oauth/token",
+            {
+                "grant_type": "client_credentials",
+                "client_id": "nobody",
+                "client_secret": "x",
+                "audience": f"{n}" + "a" * 60_000,
+            },
+        )
+        assert resp.status_code == 401
+
+    # then: each event is stored with its details, and none of those texts is kept afterwards
+    assert LogEvent.objects.for_tenant(tenant).filter(type="feccft").count() == 20
+    assert all(len(e.details["request"]["audience"]) > 60_000 for e in LogEvent.objects.for_tenant(tenant))
+    assert recorder._details_keys.remembered_chars() < 1_000
+
+
+QUEUE_AND_EXIT = """
+from django.conf import settings
+from logs.recorder import log_event_record
+from provisioning.services import tenant_provision
+settings.LOG_EVENTS_SYNC = False  # served: the writer thread stores them
+settings.LOG_EVENTS_ENABLED = True
+tenant = tenant_provision(slug="exiting").tenant
+print(",".join(log_event_record(tenant=tenant, type="sapi") for _ in range(30)))
+"""
+
+
+def test_events_queued_when_a_process_exits_are_stored_before_it_ends(tmp_path):
+    # given: a process (a worker stopped by a deploy, say) that queues events and exits at once
+    env = live_env(tmp_path, free_port())
+    manage(env, "migrate", "-v0")
+
+    # when
+    log_ids = manage(env, "shell", "-c", QUEUE_AND_EXIT).strip().splitlines()[-1].split(",")
+
+    # then: its writer thread stored them on the way out
+    stored = manage(
+        env,
+        "shell",
+        "-c",
+        f"from logs.models import LogEvent; print(LogEvent.objects.filter(log_id__in={log_ids!r}).count())",
+    )
+    assert len(log_ids) == 30
+    assert stored.strip().splitlines()[-1] == "30"
