@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from core.metrics import log_events_lost
 from logs.details import EMPTY, DetailsKeys, day_date
@@ -122,7 +122,12 @@ def _copy(rows: list[tuple]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
     table = connection.ops.quote_name(LogEvent._meta.db_table)
     statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    # psycopg's own cursor: its errors are raised as Django's, as the ORM's are (_store tells them apart)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(statement) as copy,
+    ):
         copy.set_types(_COPY_TYPES)
         for row in rows:
             copy.write_row((*row[:-1], micros_datetime(row[-1])))
@@ -185,11 +190,21 @@ def _store(rows: list[tuple], *, durable: bool = True) -> None:
             _writer_session()
         with transaction.atomic():  # a savepoint inside a request's transaction: a failure stays here
             _insert(rows)
-    except Exception:  # any database error: count it, say it, never raise into a request
-        lost_events.add(len(rows))
-        logger.exception("Could not store %d log event(s); they are lost.", len(rows))
+    except (IntegrityError, DataError):  # a row the database refuses: the batch's others need not go
+        if len(rows) == 1:
+            _lost(rows)
+        else:
+            for row in rows:
+                _store([row], durable=durable)
+    except Exception:  # any other database error: count it, say it, never raise into a request
+        _lost(rows)
         if not connection.in_atomic_block:
             connection.close()  # a broken connection is reopened on the next batch
+
+
+def _lost(rows: list[tuple]) -> None:
+    lost_events.add(len(rows))
+    logger.exception("Could not store %d log event(s); they are lost.", len(rows))
 
 
 class _Rate:

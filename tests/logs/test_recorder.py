@@ -341,3 +341,31 @@ def test_events_queued_when_a_process_exits_are_stored_before_it_ends(tmp_path):
     )
     assert len(log_ids) == 30
     assert stored.strip().splitlines()[-1] == "30"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_loses_only_itself_not_its_batch(caplog, tenant, monkeypatch, settings):
+    # given: a writer's batch of three events, the second with an id the tenant's log already holds
+    taken = log_event_record(tenant=tenant, type="seccft", details={"first": True})
+    settings.LOG_EVENTS_SYNC = False
+    queued = []
+    monkeypatch.setattr(recorder._writer, "submit", queued.append)
+    before_it = log_event_record(tenant=tenant, type="sapi")
+    monkeypatch.setattr(recorder, "log_id_now", lambda: (taken, time.time_ns() // 1000))
+    log_event_record(tenant=tenant, type="feccft", details={"second": True})
+    monkeypatch.setattr(recorder, "log_id_now", log_id_now)
+    after_it = log_event_record(tenant=tenant, type="sapi")
+    before = lost_events.count
+
+    # when
+    recorder._store(queued, durable=False)
+
+    # then: one event lost, counted and said; the batch's others stored
+    assert lost_events.count == before + 1
+    assert "they are lost" in caplog.text
+    assert set(LogEvent.objects.for_tenant(tenant).values_list("log_id", flat=True)) == {
+        taken,
+        before_it,
+        after_it,
+    }
+    assert LogEvent.objects.get(log_id=taken).details == {"first": True}
