@@ -259,7 +259,8 @@ class _Writer:
         queued.append(row)
         if not self._wake.is_set():
             self._wake.set()
-        elif len(queued) >= BATCH_SIZE and not self._hurry.is_set():
+        # Whether or not it had to wake the writer: a writer just woken lingers next when busy.
+        if len(queued) >= BATCH_SIZE and not self._hurry.is_set():
             self._hurry.set()  # a full batch: no reason to linger
 
     def flush(self, timeout: float = 5.0, *, close_connection: bool = False) -> bool:
@@ -322,6 +323,8 @@ class _Writer:
                 if reached:
                     with self._lock:
                         self._flushes -= len(reached)
+                        if not self._flushes and len(queued) < BATCH_SIZE:
+                            hurry.clear()  # the flushes' hurry is served: the next batch may linger
                 for marker in reached:
                     marker.set()
 

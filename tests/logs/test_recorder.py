@@ -369,3 +369,19 @@ def test_a_row_the_database_refuses_loses_only_itself_not_its_batch(caplog, tena
         after_it,
     }
     assert LogEvent.objects.get(log_id=taken).details == {"first": True}
+
+
+def test_a_full_queue_hurries_the_writer_even_when_each_event_had_to_wake_it(monkeypatch):
+    # given: a writer whose thread clears its wake-up before each event arrives (it woke for the
+    # one before and went to linger), as a slow thread does under load
+    monkeypatch.setattr(recorder, "BATCH_SIZE", 3)
+    writer = recorder._Writer()
+    writer._running = True  # its thread's side is played here
+    for n in range(3):
+        writer._wake.clear()
+
+        # when
+        writer.submit(("row", n))
+
+    # then: the third event fills the batch, so the lingering writer is told to go
+    assert writer._hurry.is_set()
