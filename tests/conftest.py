@@ -1,6 +1,7 @@
 """Shared fixtures. Every suite has a second tenant at hand, to prove isolation."""
 
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -8,6 +9,30 @@ import pytest
 from clients.models import Client
 from tenants import keys as tenants_keys
 from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_left_alone_before_it_is_dropped(django_db_setup, django_db_blocker):
+    """PostgreSQL drops a database only once no session holds it: the log writer thread's connection
+    is closed, and the backends of connections closed just before (by threads, live servers) are
+    given a moment to exit, since a backend outlives its client's close by a little."""
+    yield
+    from django.db import connection
+
+    from logs import recorder
+
+    if connection.vendor != "postgresql":
+        return
+    recorder._writer.flush(timeout=10, close_connection=True)
+    others = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for _ in range(50):
+            cursor.execute(others)
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.1)
 
 
 @dataclass
