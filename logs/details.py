@@ -34,10 +34,6 @@ class DetailsKeys:
                 self._known[known] = key
         return key, day
 
-    def remembered_chars(self) -> int:
-        """How much text the memory holds (what a hostile caller could try to grow)."""
-        return sum(len(text) for _, _, text in self._known)
-
 
 def day_date(day: int) -> dt.date:
     return _EPOCH_DAY + dt.timedelta(days=day)
